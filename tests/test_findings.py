@@ -93,7 +93,9 @@ def test_report_sorts_counts_and_thresholds() -> None:
 def test_report_dict_is_deterministic() -> None:
     items = [finding("IO001", path=f"p{i}", reason="r") for i in range(5)]
     a = Report(subject="s", profile="p", findings=items, skipped=(Skipped(check="hash", reason="x"),))
-    b = Report(subject="s", profile="p", findings=list(reversed(items)), skipped=(Skipped(check="hash", reason="x"),))
+    b = Report(
+        subject="s", profile="p", findings=list(reversed(items)), skipped=(Skipped(check="hash", reason="x"),)
+    )
     assert a.to_dict("en") == b.to_dict("en")
 
 

@@ -23,11 +23,23 @@ from pathlib import Path
 
 PACKAGE = "luutru_aip"
 LAYERS: dict[str, int] = {
-    "errors": 0, "findings": 0, "model": 0, "vocab": 0,
-    "_fs": 1, "fixity": 1, "metadata": 1, "identify": 1, "pdf": 1,
-    "ingest": 2, "build": 2, "validate": 2, "signing": 2,
-    "audit": 3, "migrate": 3,
-    "render": 4, "cli": 4,
+    "errors": 0,
+    "findings": 0,
+    "model": 0,
+    "vocab": 0,
+    "_fs": 1,
+    "fixity": 1,
+    "metadata": 1,
+    "identify": 1,
+    "pdf": 1,
+    "ingest": 2,
+    "build": 2,
+    "validate": 2,
+    "signing": 2,
+    "audit": 3,
+    "migrate": 3,
+    "render": 4,
+    "cli": 4,
 }
 # The package root (__init__, __main__) sits outside the layers: __init__ may import nothing
 # of ours but metadata, __main__ only the CLI.

@@ -141,7 +141,7 @@ def common_options(func: F) -> F:
         callback=_set_quiet,
         help="No progress and no log lines; results and exit code only.",
     )(func)
-    func = click.option(
+    return click.option(
         "--lang",
         type=click.Choice(LANGUAGES),
         expose_value=False,
@@ -149,14 +149,11 @@ def common_options(func: F) -> F:
         is_eager=True,
         help="Language of messages: vi (Tiếng Việt) or en. Default: LUUTRU_AIP_LANG, else the locale.",
     )(func)
-    return func
 
 
 def json_option(func: F) -> F:
     """``--json``: machine-readable output on stdout."""
-    return click.option(
-        "--json", "as_json", is_flag=True, help="Write JSON to stdout instead of text."
-    )(func)
+    return click.option("--json", "as_json", is_flag=True, help="Write JSON to stdout instead of text.")(func)
 
 
 def _parse_severity(_ctx: click.Context, _param: click.Parameter, value: str) -> Severity:

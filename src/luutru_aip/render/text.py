@@ -40,13 +40,17 @@ def render_finding(f: Finding, *, lang: str, color: bool = False) -> str:
     return line
 
 
-def render_report(report: Report, *, lang: str, color: bool = False, fail_on: Severity = Severity.ERROR) -> str:
+def render_report(
+    report: Report, *, lang: str, color: bool = False, fail_on: Severity = Severity.ERROR
+) -> str:
     words = _WORDS.get(lang, _WORDS["en"])
     fails = any(f.severity >= fail_on for f in report.findings)
     verdict = words["fail"] if fails else words["ok"]
     if color:
         verdict = click.style(verdict, fg="red" if fails else "green", bold=True)
-    lines = [f"{report.subject}: {verdict} ({_count_phrase(report, lang)}; {words['profile']}: {report.profile})"]
+    lines = [
+        f"{report.subject}: {verdict} ({_count_phrase(report, lang)}; {words['profile']}: {report.profile})"
+    ]
     lines.extend(render_finding(f, lang=lang, color=color) for f in report.findings)
     lines.extend(f"  ({words['skipped']}) {s.check}: {s.reason}" for s in report.skipped)
     if not report.findings and not report.skipped:

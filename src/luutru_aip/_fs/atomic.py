@@ -1,0 +1,312 @@
+"""Atomic output: nothing half-made is ever visible under its final name.
+
+Implements the conventions' "write to a temp sibling then ``os.replace``;
+nothing left behind on error" and design.md style rule 6 ("never modify the
+input; overwriting needs ``overwrite=True``").
+
+* :func:`atomic_dir` builds a folder in a hidden sibling
+  ``.<name>.luutru-tmp-<random>`` and renames it into place on success.
+* :func:`atomic_file` does the same for one file.
+* :func:`cleanup_stale_temps` removes the siblings a killed run left behind
+  (``kill -9``, power loss). This is how an interrupted run "resumes": the
+  final name either holds a complete, synced result or nothing at all.
+
+Durability: file data and folders are ``fsync``-ed before the rename and the
+parent folder after it, so after a crash the final name holds either the old
+or the new content, never a mix (POSIX rename atomicity; ext4/xfs semantics).
+
+Known limits (POSIX offers no better with the standard library): with
+``overwrite=False`` a folder that *another process* creates, empty, between
+our check and our rename is silently replaced (``rename(2)`` replaces empty
+folders; ``renameat2(RENAME_NOREPLACE)`` is not exposed by Python). Files do
+not have this race: they are published with ``link(2)``, which never replaces.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import re
+import secrets
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import IO, Any, BinaryIO, Final, Literal, TextIO, overload
+
+from luutru_aip.errors import InputError, OutputExistsError, UsageError
+
+__all__ = [
+    "TEMP_MARKER",
+    "atomic_dir",
+    "atomic_file",
+    "cleanup_stale_temps",
+    "fsync_dir",
+    "is_stale_temp_name",
+]
+
+_log = logging.getLogger(__name__)
+
+#: Part of every temporary name this module makes: ``.<name>.luutru-tmp-<random>``.
+TEMP_MARKER: Final = ".luutru-tmp-"
+_OLD_MARKER: Final = ".luutru-old-"
+_STALE_RE: Final = re.compile(r"^\.(?P<name>.+)\.luutru-(?P<kind>tmp|old)-[A-Za-z0-9_]+$", re.DOTALL)
+#: Room kept for the marker and the random part when the final name is long.
+_MAX_NAME_IN_TEMP: Final = 180
+
+
+def is_stale_temp_name(name: str) -> bool:
+    """True for names :func:`atomic_dir` / :func:`atomic_file` use for their temporaries."""
+    return _STALE_RE.match(name) is not None
+
+
+def _temp_prefix(final: Path) -> str:
+    name = final.name
+    encoded = name.encode("utf-8", "surrogateescape")
+    if len(encoded) > _MAX_NAME_IN_TEMP:
+        name = encoded[:_MAX_NAME_IN_TEMP].decode("utf-8", "ignore") or "x"
+    return f".{name}{TEMP_MARKER}"
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where Linux allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    old = os.umask(0o022)  # pragma: no cover - non-Linux fallback
+    os.umask(old)  # pragma: no cover
+    return old  # pragma: no cover
+
+
+def fsync_dir(path: Path) -> None:
+    """``fsync`` a folder so that names created or renamed in it are durable."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(root: Path) -> None:
+    """``fsync`` every regular file and folder under ``root`` (links are not followed)."""
+    for dirpath, _dirnames, filenames in os.walk(root, topdown=False, followlinks=False):
+        for filename in filenames:
+            full = Path(dirpath, filename)
+            try:
+                fd = os.open(full, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:  # a symbolic link: nothing of ours to sync
+                    continue
+                raise
+            try:
+                if stat.S_ISREG(os.fstat(fd).st_mode):
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
+        fsync_dir(Path(dirpath))
+
+
+def _remove(path: Path) -> None:
+    """Remove a file, link or folder tree; never follows links."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(st.st_mode):
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+def _exists_error(final: Path) -> OutputExistsError:
+    return OutputExistsError(f"{os.fspath(final)} already exists; pass overwrite=True to replace it")
+
+
+def _check_parent(final: Path) -> None:
+    if final.name in ("", ".", ".."):
+        raise UsageError(f"{os.fspath(final)!r} is not a usable output name")
+    if not final.parent.is_dir():
+        raise InputError(f"cannot create {os.fspath(final)}: folder {os.fspath(final.parent)} does not exist")
+
+
+@contextmanager
+def atomic_dir(final: Path, *, overwrite: bool = False, sync: bool = True) -> Iterator[Path]:
+    """Build a folder atomically; yields the temporary folder to fill.
+
+    On normal exit of the ``with`` block the tree is ``fsync``-ed (unless
+    ``sync=False``, for callers that synced their own writes), given normal
+    permissions (``0o777 & ~umask``) and renamed to ``final``. On any
+    exception, ``KeyboardInterrupt`` included, the temporary folder is removed
+    and the exception propagates.
+
+    If ``final`` exists (as anything, even a dangling link) and ``overwrite``
+    is false, :class:`~luutru_aip.errors.OutputExistsError` is raised before
+    any work starts (and again at the end if it appeared meanwhile). With
+    ``overwrite=True`` the old entry is renamed aside to
+    ``.<name>.luutru-old-<random>``, the new folder renamed in, then the old
+    one deleted; if the process dies between the two renames,
+    :func:`cleanup_stale_temps` puts the old one back.
+    """
+    final = Path(final)
+    _check_parent(final)
+    if not overwrite and os.path.lexists(final):
+        raise _exists_error(final)
+    tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(final), dir=final.parent))
+    try:
+        yield tmp
+        if sync:
+            _fsync_tree(tmp)
+        tmp.chmod(0o777 & ~_umask())
+        _publish_dir(tmp, final, overwrite=overwrite)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            _remove(tmp)
+        raise
+
+
+def _publish_dir(tmp: Path, final: Path, *, overwrite: bool) -> None:
+    parent = final.parent
+    if os.path.lexists(final):
+        if not overwrite:
+            raise _exists_error(final)
+        aside = parent / f".{final.name}{_OLD_MARKER}{secrets.token_hex(6)}"
+        final.rename(aside)
+        try:
+            tmp.rename(final)
+        except BaseException:
+            aside.rename(final)
+            raise
+        fsync_dir(parent)
+        try:
+            _remove(aside)
+        except OSError as exc:  # the new tree is in place; an undeletable old copy is only litter
+            _log.warning("could not remove the replaced %s: %s", aside, exc)
+        return
+    try:
+        tmp.rename(final)
+    except OSError as exc:
+        if exc.errno in (errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR, errno.EISDIR):
+            raise _exists_error(final) from exc
+        raise
+    fsync_dir(parent)
+
+
+@overload
+def atomic_file(
+    final: Path, mode: Literal["wb"] = "wb", *, overwrite: bool = True, sync: bool = True
+) -> AbstractContextManager[BinaryIO]: ...
+
+
+@overload
+def atomic_file(
+    final: Path, mode: Literal["w"], *, overwrite: bool = True, sync: bool = True
+) -> AbstractContextManager[TextIO]: ...
+
+
+def atomic_file(
+    final: Path, mode: Literal["wb", "w"] = "wb", *, overwrite: bool = True, sync: bool = True
+) -> AbstractContextManager[IO[Any]]:
+    """Write one file atomically; yields the open temporary file.
+
+    ``mode`` is ``"wb"`` (bytes) or ``"w"`` (text, UTF-8, no newline
+    translation). On normal exit the data is flushed, ``fsync``-ed, given
+    normal permissions (``0o666 & ~umask``) and published under ``final``:
+    with ``os.replace`` when ``overwrite`` is true (the default here: replacing
+    a file is itself atomic), else with ``link(2)``, which fails rather than
+    replace, raising :class:`~luutru_aip.errors.OutputExistsError`. A link at
+    ``final`` is replaced, never written through. On any exception the
+    temporary file is removed.
+    """
+    if mode not in ("wb", "w"):
+        raise UsageError(f"atomic_file mode must be 'wb' or 'w', not {mode!r}")
+    return _atomic_file(Path(final), mode, overwrite=overwrite, sync=sync)
+
+
+@contextmanager
+def _atomic_file(final: Path, mode: str, *, overwrite: bool, sync: bool) -> Iterator[IO[Any]]:
+    _check_parent(final)
+    if not overwrite and os.path.lexists(final):
+        raise _exists_error(final)
+    fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(final), dir=final.parent)
+    tmp = Path(tmp_name)
+    adopted = False
+    try:
+        handle: IO[Any] = (
+            os.fdopen(fd, "wb") if mode == "wb" else os.fdopen(fd, "w", encoding="utf-8", newline="")
+        )
+        adopted = True
+        with handle:
+            yield handle
+            handle.flush()
+            if sync:
+                os.fsync(handle.fileno())
+        tmp.chmod(0o666 & ~_umask())
+        if overwrite:
+            tmp.replace(final)
+        else:
+            _link_no_replace(tmp, final)
+        fsync_dir(final.parent)
+    except BaseException:
+        if not adopted:  # fdopen failed: the descriptor is still ours to close
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def _link_no_replace(tmp: Path, final: Path) -> None:
+    try:
+        os.link(tmp, final)
+    except FileExistsError as exc:
+        raise _exists_error(final) from exc
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+            raise
+        # A file system without hard links: check, then rename (a small race remains).
+        if os.path.lexists(final):
+            raise _exists_error(final) from exc
+        tmp.rename(final)
+        return
+    tmp.unlink()
+
+
+def cleanup_stale_temps(parent: Path) -> list[Path]:
+    """Remove the temporaries interrupted runs left in ``parent``; returns what was removed.
+
+    ``.<name>.luutru-tmp-*`` entries are always removed. A
+    ``.<name>.luutru-old-*`` entry (an old result moved aside by an
+    ``overwrite=True`` swap) is removed if ``<name>`` exists, and otherwise
+    renamed back to ``<name>``: the swap was cut short, so the old result is
+    restored rather than lost. Call it only when no other run is writing into
+    ``parent`` (for instance at the start of a run holding the output lock),
+    since a live run's temporary looks exactly like a stale one.
+    """
+    parent = Path(parent)
+    removed: list[Path] = []
+    with os.scandir(parent) as it:
+        names = sorted(entry.name for entry in it)
+    for name in names:
+        match = _STALE_RE.match(name)
+        if match is None:
+            continue
+        path = parent / name
+        if match["kind"] == "old":
+            original = parent / match["name"]
+            if not os.path.lexists(original):
+                path.rename(original)
+                _log.warning("restored %s from an interrupted overwrite", original)
+                continue
+        _remove(path)
+        removed.append(path)
+    if removed:
+        fsync_dir(parent)
+    return removed
