@@ -37,8 +37,10 @@ def test_catalogue_is_not_empty_and_sorted() -> None:
 @pytest.mark.parametrize("code", sorted(catalogue()))
 def test_every_rule_is_complete_and_bilingual(code: str) -> None:
     rule = get_rule(code)
-    assert rule.title_en.strip() and rule.title_vi.strip()
-    assert rule.message_en.strip() and rule.message_vi.strip()
+    assert rule.title_en.strip()
+    assert rule.title_vi.strip()
+    assert rule.message_en.strip()
+    assert rule.message_vi.strip()
     assert rule.spec_ref.strip()
     declared = set(rule.params) | LOCATION_KEYS
     for template in (rule.message_en, rule.message_vi):

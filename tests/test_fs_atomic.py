@@ -274,3 +274,35 @@ def test_sigkill_mid_write_leaves_only_a_temp(tmp_path: Path, kind: str) -> None
     with atomic_dir(final) as tmp:
         (tmp / "done").write_text("ok")
     assert listing(final) == ["done"]
+
+
+def test_overwrite_with_a_name_too_long_for_the_aside(tmp_path: Path) -> None:
+    final = tmp_path / ("ễ" * 80)  # 240 bytes in UTF-8: ".<name>.luutru-old-<hex>" would pass NAME_MAX
+    with atomic_dir(final) as tmp:
+        (tmp / "v").write_text("1")
+    with atomic_dir(final, overwrite=True) as tmp:
+        (tmp / "v").write_text("2")
+    assert (final / "v").read_text() == "2"
+    assert listing(tmp_path) == [final.name]
+
+
+def test_cleanup_restores_from_a_hold_folder(tmp_path: Path) -> None:
+    name = "ễ" * 80  # 240 bytes; the holder carries its first 180 bytes
+    holder = tmp_path / f".{'ễ' * 60}.luutru-hold-abc_1"
+    (holder / name).mkdir(parents=True)
+    (holder / name / "old.txt").write_text("old")
+    (tmp_path / ".x.luutru-hold-zz").mkdir()  # empty: the swap died before moving anything
+    removed = cleanup_stale_temps(tmp_path)
+    assert sorted(p.name for p in removed) == sorted([holder.name, ".x.luutru-hold-zz"])
+    assert listing(tmp_path) == [name]
+    assert (tmp_path / name / "old.txt").read_text() == "old"
+
+
+def test_cleanup_drops_a_hold_folder_when_the_result_exists(tmp_path: Path) -> None:
+    name = "ễ" * 80
+    holder = tmp_path / f".{'ễ' * 60}.luutru-hold-q"
+    (holder / name).mkdir(parents=True)
+    (tmp_path / name).mkdir()
+    (tmp_path / name / "new.txt").write_text("new")
+    assert [p.name for p in cleanup_stale_temps(tmp_path)] == [holder.name]
+    assert listing(tmp_path / name) == ["new.txt"]

@@ -232,3 +232,11 @@ def test_accepted_never_escapes(tmp_path: Path, text: str) -> None:
     assert target != resolved_root
     assert PackagePath.from_fs(root, target) == p
     assert p.collision_key == PackagePath(unicodedata.normalize("NFD", text)).collision_key
+
+
+@pytest.mark.parametrize("ch", ["\u202e", "\u2066", "\u200f", "\u061c", "\u2028"])
+def test_display_name_escapes_bidi_and_line_separators(ch: str) -> None:
+    shown = display_name(f"Quyết định{ch}fdp.exe")
+    assert ch not in shown
+    assert f"\\u{ord(ch):04x}" in shown
+    assert shown.startswith("Quyết định")

@@ -516,3 +516,14 @@ def test_fuzzed_archives_never_crash_or_escape(
         shutil.rmtree(dest)
     assert tree(area / "in") == before_in
     assert tree(area / "out") == []
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "goi.zip"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match=r"goi\.zip.*not a regular file"):
+        inspect_zip(fifo)
+    with pytest.raises(InputError, match="not a regular file"):
+        SafeZip(fifo)

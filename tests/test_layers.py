@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _load() -> ModuleType:
     spec = importlib.util.spec_from_file_location("check_layers", ROOT / "tools" / "check_layers.py")
-    assert spec and spec.loader
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["check_layers"] = module
     spec.loader.exec_module(module)

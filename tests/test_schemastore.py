@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import socket
 import subprocess
@@ -441,3 +442,29 @@ def test_lxml_and_xmllint_agree(schema_store: SchemaStore, tmp_path: Path) -> No
             else:  # METS alone does not check csip: attributes, in either tool
                 assert proc.returncode == 0, proc.stderr
                 assert validate_with(schema_store, parse_xml(doc), ["mets"]) == []
+
+
+def test_package_schema_that_is_a_device_or_fifo_is_not_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "mets.xsd"
+    os.mkfifo(fifo)
+    found = accept_package_schema(fifo, package_path="schemas/mets.xsd")  # must not block
+    assert found is not None
+    assert found.code == "SCH002"
+    link = tmp_path / "zero.xsd"
+    link.symlink_to("/dev/zero")
+    found = accept_package_schema(link, package_path="schemas/zero.xsd")  # must not read forever
+    assert found is not None
+    assert found.code == "SCH002"
+    assert found.location.path == "schemas/zero.xsd"
+
+
+def test_validate_with_names_the_corrupt_file(tmp_path: Path, shared_xsd: Path) -> None:
+    store = SchemaStore(tmp_path / "store")
+    store.install_from(shared_xsd)
+    target = store.path_of("mets")
+    target.write_bytes(target.read_bytes() + b"\n<!-- edited -->\n")
+    doc = tmp_path / "doc.xml"
+    doc.write_bytes(mets_doc("SIP"))
+    found = validate_with(store, parse_xml(doc), ["mets"])
+    assert [f.code for f in found] == ["SCH004"]
+    assert str(target) in found[0].message("en")

@@ -329,5 +329,8 @@ def test_random_bytes_never_crash(data: bytes) -> None:
 def test_markup_soup_never_crashes(text: str) -> None:
     tree, findings = parse_xml_findings(("<!DOCTYPE r [" + text).encode())
     assert tree is None or not findings
+    # Any document starting "<!DOCTYPE r [" is malformed or has an internal subset: always refused.
+    assert tree is None
+    assert findings
     with contextlib.suppress(InputError):
         parse_xml(text.encode())

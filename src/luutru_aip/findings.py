@@ -162,6 +162,14 @@ def _render(template: str, params: Mapping[str, ParamValue]) -> str:
         return template
 
 
+def _sorted_params(params: Mapping[str, ParamValue]) -> dict[str, ParamValue]:
+    return dict(sorted(params.items()))
+
+
+def _sorted_versions(versions: Mapping[str, str]) -> dict[str, str]:
+    return dict(sorted(versions.items()))
+
+
 @attrs.frozen(kw_only=True)
 class Finding:
     """One problem (or note) found by a check."""
@@ -170,7 +178,7 @@ class Finding:
     severity: Severity
     spec_ref: str
     location: Location = attrs.field(factory=Location)
-    params: Mapping[str, ParamValue] = attrs.field(factory=dict, converter=lambda m: dict(sorted(m.items())))
+    params: Mapping[str, ParamValue] = attrs.field(factory=dict, converter=_sorted_params)
 
     @property
     def rule(self) -> Rule:
@@ -313,7 +321,7 @@ class Report:
 
     subject: str
     profile: str
-    tool_versions: Mapping[str, str] = attrs.field(factory=dict, converter=lambda m: dict(sorted(m.items())))
+    tool_versions: Mapping[str, str] = attrs.field(factory=dict, converter=_sorted_versions)
     findings: tuple[Finding, ...] = attrs.field(factory=tuple, converter=_sorted_findings)
     skipped: tuple[Skipped, ...] = ()
     threshold: Severity = Severity.ERROR

@@ -54,7 +54,11 @@ _log = logging.getLogger(__name__)
 #: Part of every temporary name this module makes: ``.<name>.luutru-tmp-<random>``.
 TEMP_MARKER: Final = ".luutru-tmp-"
 _OLD_MARKER: Final = ".luutru-old-"
-_STALE_RE: Final = re.compile(r"^\.(?P<name>.+)\.luutru-(?P<kind>tmp|old)-[A-Za-z0-9_]+$", re.DOTALL)
+#: A folder holding the old result as its only child, used when ``.<name>.luutru-old-…`` would be too long.
+_HOLD_MARKER: Final = ".luutru-hold-"
+_STALE_RE: Final = re.compile(r"^\.(?P<name>.+)\.luutru-(?P<kind>tmp|old|hold)-[A-Za-z0-9_]+$", re.DOTALL)
+#: Longest file name on common file systems (NAME_MAX), in bytes.
+_NAME_MAX: Final = 255
 #: Room kept for the marker and the random part when the final name is long.
 _MAX_NAME_IN_TEMP: Final = 180
 
@@ -64,12 +68,16 @@ def is_stale_temp_name(name: str) -> bool:
     return _STALE_RE.match(name) is not None
 
 
-def _temp_prefix(final: Path) -> str:
-    name = final.name
+def _short_name(name: str) -> str:
+    """``name`` cut to at most :data:`_MAX_NAME_IN_TEMP` bytes, so a temporary name stays under NAME_MAX."""
     encoded = name.encode("utf-8", "surrogateescape")
     if len(encoded) > _MAX_NAME_IN_TEMP:
-        name = encoded[:_MAX_NAME_IN_TEMP].decode("utf-8", "ignore") or "x"
-    return f".{name}{TEMP_MARKER}"
+        return encoded[:_MAX_NAME_IN_TEMP].decode("utf-8", "ignore") or "x"
+    return name
+
+
+def _temp_prefix(final: Path, marker: str = TEMP_MARKER) -> str:
+    return f".{_short_name(final.name)}{marker}"
 
 
 def _umask() -> int:
@@ -177,18 +185,32 @@ def _publish_dir(tmp: Path, final: Path, *, overwrite: bool) -> None:
     if os.path.lexists(final):
         if not overwrite:
             raise _exists_error(final)
-        aside = parent / f".{final.name}{_OLD_MARKER}{secrets.token_hex(6)}"
-        final.rename(aside)
+        aside_name = f".{final.name}{_OLD_MARKER}{secrets.token_hex(6)}"
+        if len(os.fsencode(aside_name)) <= _NAME_MAX:
+            aside = litter = parent / aside_name
+        else:  # a long name: park the old entry, under its own name, in a holding folder
+            litter = Path(tempfile.mkdtemp(prefix=_temp_prefix(final, _HOLD_MARKER), dir=parent))
+            aside = litter / final.name
+        try:
+            final.rename(aside)
+        except BaseException:
+            if litter != aside:
+                with contextlib.suppress(OSError):
+                    litter.rmdir()
+            raise
         try:
             tmp.rename(final)
         except BaseException:
             aside.rename(final)
+            if litter != aside:
+                with contextlib.suppress(OSError):
+                    litter.rmdir()
             raise
         fsync_dir(parent)
         try:
-            _remove(aside)
+            _remove(litter)
         except OSError as exc:  # the new tree is in place; an undeletable old copy is only litter
-            _log.warning("could not remove the replaced %s: %s", aside, exc)
+            _log.warning("could not remove the replaced %s: %s", litter, exc)
         return
     try:
         tmp.rename(final)
@@ -279,6 +301,20 @@ def _link_no_replace(tmp: Path, final: Path) -> None:
     tmp.unlink()
 
 
+def _held_entry(holder: Path, short: str) -> Path | None:
+    """The old result parked in a ``.luutru-hold-`` folder, or ``None`` if it does not hold exactly one."""
+    try:
+        if not stat.S_ISDIR(os.lstat(holder).st_mode):
+            return None
+        with os.scandir(holder) as it:
+            children = [entry.name for entry in it]
+    except OSError:
+        return None
+    if len(children) != 1 or _short_name(children[0]) != short:
+        return None
+    return holder / children[0]
+
+
 def cleanup_stale_temps(parent: Path) -> list[Path]:
     """Remove the temporaries interrupted runs left in ``parent``; returns what was removed.
 
@@ -286,9 +322,12 @@ def cleanup_stale_temps(parent: Path) -> list[Path]:
     ``.<name>.luutru-old-*`` entry (an old result moved aside by an
     ``overwrite=True`` swap) is removed if ``<name>`` exists, and otherwise
     renamed back to ``<name>``: the swap was cut short, so the old result is
-    restored rather than lost. Call it only when no other run is writing into
-    ``parent`` (for instance at the start of a run holding the output lock),
-    since a live run's temporary looks exactly like a stale one.
+    restored rather than lost. For names too long for that, the old result
+    waits, under its own name, as the only entry of a
+    ``.<name, shortened>.luutru-hold-*`` folder, and is restored the same way.
+    Call it only when no other run is writing into ``parent`` (for instance
+    at the start of a run holding the output lock), since a live run's
+    temporary looks exactly like a stale one.
     """
     parent = Path(parent)
     removed: list[Path] = []
@@ -299,12 +338,15 @@ def cleanup_stale_temps(parent: Path) -> list[Path]:
         if match is None:
             continue
         path = parent / name
-        if match["kind"] == "old":
-            original = parent / match["name"]
+        kept = _held_entry(path, match["name"]) if match["kind"] == "hold" else None
+        if match["kind"] == "old" or kept is not None:
+            source = path if kept is None else kept
+            original = parent / source.name if kept is not None else parent / match["name"]
             if not os.path.lexists(original):
-                path.rename(original)
+                source.rename(original)
                 _log.warning("restored %s from an interrupted overwrite", original)
-                continue
+                if kept is None:
+                    continue
         _remove(path)
         removed.append(path)
     if removed:

@@ -97,6 +97,13 @@ _REASON_TEXT: Final[Mapping[str, str]] = {
 }
 
 
+#: Line separators and bidirectional formatting characters: they can make a printed name look like
+#: another one ("Trojan Source", CVE-2021-42574), so :func:`display_name` escapes them.
+_INVISIBLE_FORMAT: Final = frozenset(
+    "\u2028\u2029\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
 def _is_control(ch: str) -> bool:
     code = ord(ch)
     return code < 0x20 or 0x7F <= code <= 0x9F
@@ -111,18 +118,19 @@ def _encodable(text: str) -> bool:
 
 
 def display_name(text: str) -> str:
-    """``text`` made safe to print: controls, surrogates and backslashes escaped, letters kept.
+    """``text`` made safe to print: controls, surrogates, bidi controls and backslashes escaped.
 
     Vietnamese letters are shown as they are; anything a terminal could
-    interpret (``\\x1b``…) or that cannot be printed is written as an escape,
-    so a hostile name cannot forge report lines.
+    interpret (``\\x1b``…), that cannot be printed, or that reorders the text
+    shown (U+202E and the other bidirectional controls) is written as an
+    escape, so a hostile name cannot forge report lines or disguise itself.
     """
     out: list[str] = []
     for ch in text:
         code = ord(ch)
         if ch == "\\":
             out.append("\\\\")
-        elif _is_control(ch) or 0xD800 <= code <= 0xDFFF or ch in "\u2028\u2029":
+        elif _is_control(ch) or 0xD800 <= code <= 0xDFFF or ch in _INVISIBLE_FORMAT:
             out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
         else:
             out.append(ch)

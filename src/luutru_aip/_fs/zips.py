@@ -529,18 +529,21 @@ def _collisions(scan: _Scan, paths: Iterable[PackagePath]) -> None:
 
 
 def _open_archive(path: Path) -> tuple[IO[bytes], int]:
+    # O_NONBLOCK: opening a FIFO (or a device) must not hang before the regular-file check below;
+    # it has no effect on reads from a regular file.
     try:
-        fh = open(path, "rb")  # noqa: SIM115 - owned by the caller
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
         raise InputError(f"cannot open ZIP {os.fspath(path)}: {exc.strerror or exc}") from exc
     try:
-        size = os.fstat(fh.fileno()).st_size
-        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-            raise InputError(f"{os.fspath(path)} is not a regular file")
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"cannot open ZIP {os.fspath(path)}: not a regular file")
+        fh = os.fdopen(fd, "rb")
     except BaseException:
-        fh.close()
+        os.close(fd)
         raise
-    return fh, size
+    return fh, st.st_size
 
 
 def inspect_zip(path: Path, limits: ZipLimits | None = None) -> tuple[list[ZipEntryInfo], list[Finding]]:
@@ -659,9 +662,11 @@ class SafeZip:
         self._fh, size = _open_archive(self.path)
         try:
             scan = _scan(self._fh, size, self._label, self.limits)
-        except OSError as exc:
+        except BaseException as exc:
             self._fh.close()
-            raise InputError(f"cannot read ZIP {os.fspath(self.path)}: {exc.strerror or exc}") from exc
+            if isinstance(exc, OSError):
+                raise InputError(f"cannot read ZIP {os.fspath(self.path)}: {exc.strerror or exc}") from exc
+            raise
         self.entries: tuple[ZipEntryInfo, ...] = tuple(scan.entries)
         self.findings: tuple[Finding, ...] = tuple(scan.findings)
         self._archive_errors = frozenset(scan.archive_errors)
@@ -730,12 +735,7 @@ class SafeZip:
         a limit is exceeded or the data is damaged (CRC, size mismatch).
         """
         if not isinstance(entry, ZipEntryInfo):
-            try:
-                entry = self.entry(entry)
-            except KeyError:
-                raise ArchiveLimitError(
-                    f"ZIP {self._label} has no entry '{display_name(str(entry))}'"
-                ) from None
+            entry = self._lookup(entry)
         label = entry.display
         problems = self._entry_errors.get(entry.index, ())
         if problems:

@@ -7,6 +7,7 @@ Exit codes: 0 = ok, 1 = findings at or above ``--fail-on``, 2 = could not run.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import Final
@@ -69,6 +70,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LuutruError as exc:
         click.echo(f"luutru-aip: error: {exc}", err=True)
         return EXIT_COULD_NOT_RUN
-    except BrokenPipeError:  # `luutru-aip rules | head`
-        return 0
+    except BrokenPipeError:  # `luutru-aip rules | head`: the reader left; say nothing more
+        _silence_stdout()
+        return EXIT_COULD_NOT_RUN
+    except OSError as exc:  # an I/O failure outside any package check (disk full, permission)
+        click.echo(f"luutru-aip: error: {exc}", err=True)
+        return EXIT_COULD_NOT_RUN
+    except Exception as exc:  # a bug: never report it as exit 1 ("findings"), which CI would trust
+        click.echo(f"luutru-aip: internal error: {type(exc).__name__}: {exc}", err=True)
+        click.echo("Please report this with the command line that caused it.", err=True)
+        return EXIT_COULD_NOT_RUN
     return int(result) if isinstance(result, int) else 0
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that Python's flush at exit does not raise again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # pragma: no cover - stdout already gone or not a real file
+        pass

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from luutru_aip._fs import display_name
 from luutru_aip.cli._common import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -101,14 +102,16 @@ def install(app: AppContext, source: Path | None, download: bool, timeout: float
     w = _words(app)
     click.echo(f"{w['store']}: {result.root}")
     for item in result.installed:
-        click.echo(f"  {w['installed']:<18} {item.file:<28} {item.sha256[:16]}…  ← {item.source}")
+        click.echo(
+            f"  {w['installed']:<18} {item.file:<28} {item.sha256[:16]}…  ← {display_name(item.source)}"
+        )
     for item in result.unchanged:
         click.echo(f"  {w['unchanged']:<18} {item.file:<28} {item.sha256[:16]}…")
     for refused in result.rejected:
-        click.echo(f"  {w['rejected']:<18} {refused.source}: {refused.reason}")
+        click.echo(f"  {w['rejected']:<18} {display_name(refused.source)}: {display_name(refused.reason)}")
     if app.verbose:
         for refused in result.ignored:
-            click.echo(f"  {w['ignored']:<18} {refused.source}: {refused.reason}")
+            click.echo(f"  {w['ignored']:<18} {display_name(refused.source)}: {display_name(refused.reason)}")
     if result.complete:
         click.echo(w["complete"].format(n=len(store.status())))
         return EXIT_OK

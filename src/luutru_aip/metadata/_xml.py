@@ -43,6 +43,7 @@ from typing import IO, Any, Final, Literal, cast
 import attrs
 from lxml import etree
 
+from luutru_aip._fs.paths import display_name
 from luutru_aip.errors import InputError, XMLSecurityError
 from luutru_aip.findings import Finding, finding
 
@@ -166,10 +167,10 @@ class _BoundedReader(io.RawIOBase):
 
 def _display(source: XMLSource, name: str | None) -> str:
     if name is not None:
-        return name
+        return display_name(name)
     if isinstance(source, bytes):
         return "<bytes>"
-    return Path(source).as_posix()
+    return display_name(Path(source).as_posix())
 
 
 def _size_problem(size: int, limits: XMLLimits) -> _Problem | None:
@@ -212,14 +213,19 @@ def _classify(log: Any, exc: BaseException) -> _Problem:
     return _Problem("XML001", message, line)
 
 
-def _read_prefix(source: XMLSource, limit: int) -> bytes:
+def _read_prefix(source: bytes | IO[bytes], limit: int) -> bytes:
+    """The first ``limit`` bytes of the document itself.
+
+    For a file, read with ``pread`` from the descriptor that was parsed, so the
+    prolog checked is the one parsed even if the file is replaced meanwhile,
+    and the position of an ongoing (iterative) parse is not moved.
+    """
     if isinstance(source, bytes):
         return source[:limit]
-    with open(source, "rb") as handle:
-        return handle.read(limit)
+    return os.pread(source.fileno(), limit, 0)
 
 
-def _doctype_problem(docinfo: Any, source: XMLSource) -> _Problem | None:
+def _doctype_problem(docinfo: Any, source: bytes | IO[bytes]) -> _Problem | None:
     """``None`` when there is no DOCTYPE or only a bare ``<!DOCTYPE name>``; else the XML002 problem."""
     dtd = docinfo.internalDTD
     if dtd is None:
@@ -314,7 +320,7 @@ def _walk_problem(root: Any, limits: XMLLimits) -> _Problem | None:
     return None
 
 
-def _check_tree(tree: Any, source: XMLSource, limits: XMLLimits, resolver: Any) -> None:
+def _check_tree(tree: Any, source: bytes | IO[bytes], limits: XMLLimits, resolver: Any) -> None:
     refused = getattr(resolver, "refused", None)
     if refused:
         raise _Problem("XML002", f"the document asked to load an external resource: {refused[0]}")
@@ -335,6 +341,7 @@ def _parse(source: XMLSource, limits: XMLLimits, resolver: etree.Resolver | None
             if problem is not None:
                 raise problem
             tree = etree.fromstring(source, parser).getroottree()
+            _check_tree(tree, source, limits, own)
         else:
             with open(source, "rb") as handle:
                 problem = _size_problem(os.fstat(handle.fileno()).st_size, limits)
@@ -343,11 +350,11 @@ def _parse(source: XMLSource, limits: XMLLimits, resolver: etree.Resolver | None
                 bounded = _BoundedReader(handle, limits.max_bytes)
                 base = os.fsencode(Path(source).absolute())
                 tree = etree.parse(cast(IO[bytes], bounded), parser, base_url=base)
+                _check_tree(tree, handle, limits, own)
     except etree.XMLSyntaxError as exc:
         raise _classify(cast(Any, parser).error_log, exc) from None
     except XMLSecurityError as exc:  # raised by a resolver during the parse
         raise _Problem("XML002", str(exc)) from None
-    _check_tree(tree, source, limits, own)
     return tree
 
 
@@ -474,7 +481,7 @@ def iterparse_xml(
                 if event == "start":
                     if not checked_prolog:
                         checked_prolog = True
-                        problem = _doctype_problem(node.getroottree().docinfo, source)
+                        problem = _doctype_problem(node.getroottree().docinfo, handle)
                         if problem is not None:
                             raise problem
                     depth += 1

@@ -34,9 +34,10 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import http.client
 import json
 import os
-import tempfile
+import stat
 import threading
 import tomllib
 import urllib.error
@@ -52,6 +53,7 @@ from typing import Any, Final
 import attrs
 from lxml import etree
 
+from luutru_aip._fs.atomic import atomic_file
 from luutru_aip.errors import (
     InputError,
     NetworkUnavailableError,
@@ -326,18 +328,26 @@ class StoreResolver(etree.Resolver):
 
 
 def _atomic_write(dest: Path, data: bytes) -> None:
-    """Write ``data`` to ``dest`` through a temporary sibling and ``os.replace``; nothing left on error."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).chmod(0o644)
-        Path(tmp).replace(dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``data`` to ``dest`` atomically (see :func:`luutru_aip._fs.atomic_file`)."""
+    with atomic_file(dest, "wb", overwrite=True) as handle:
+        handle.write(data)
+
+
+def _read_schema_file(path: Path) -> bytes | None:
+    """The bytes of a regular file of at most :data:`MAX_SCHEMA_BYTES`, else ``None``.
+
+    Raises :class:`OSError` when the file cannot be opened or read.
+
+    Checked on the open descriptor (no FIFO or device can block or feed endless
+    data, and a file growing after the check is still read only up to the limit).
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as handle:
+        st = os.fstat(handle.fileno())
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_SCHEMA_BYTES:
+            return None
+        data = handle.read(MAX_SCHEMA_BYTES + 1)
+    return data if len(data) <= MAX_SCHEMA_BYTES else None
 
 
 Fetcher = Callable[[str, float], bytes]
@@ -496,10 +506,10 @@ class SchemaStore:
                 path = Path(dirpath) / fname
                 shown = str(path)
                 try:
-                    if not path.is_file() or path.stat().st_size > MAX_SCHEMA_BYTES:
+                    data = _read_schema_file(path)
+                    if data is None:
                         ignored.append(RefusedFile(source=shown, reason="not a regular file of schema size"))
                         continue
-                    data = path.read_bytes()
                 except OSError as exc:
                     rejected.append(RefusedFile(source=shown, reason=f"cannot read: {exc.strerror or exc}"))
                     continue
@@ -528,7 +538,12 @@ class SchemaStore:
             for url in schema.download:
                 try:
                     data = get(url, timeout)
-                except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+                except (
+                    urllib.error.URLError,
+                    TimeoutError,
+                    ConnectionError,
+                    http.client.HTTPException,
+                ) as exc:
                     reason = getattr(exc, "reason", exc)
                     if isinstance(exc, urllib.error.HTTPError):
                         rejected.append(RefusedFile(source=url, reason=f"HTTP {exc.code}"))
@@ -565,7 +580,8 @@ class SchemaStore:
                 ref = RefusedFile(
                     source=shown, reason="sha256 matches no pinned official schema", sha256=digest
                 )
-                named = self._by_file.get(Path(urllib.parse.urlsplit(shown).path).name)
+                local = "://" not in shown  # a file name may contain '#' or '?'
+                named = self._by_file.get(Path(shown if local else urllib.parse.urlsplit(shown).path).name)
                 if named is not None:
                     expected = " or ".join(p.sha256 for p in named.pins)
                     ref = attrs.evolve(
@@ -767,6 +783,17 @@ class SchemaStore:
 # --------------------------------------------------------------------------- findings helpers
 
 
+def _store_findings(store: SchemaStore, problems: Sequence[SchemaStatus], shown: str | None) -> list[Finding]:
+    """``SCH001`` for each missing and ``SCH004`` (naming the file) for each corrupt schema."""
+    out: list[Finding] = []
+    for st in problems:
+        if st.state is SchemaState.MISSING:
+            out.append(finding("SCH001", path=shown, schema=st.name, store=str(store.root)))
+        else:
+            out.append(finding("SCH004", path=shown, schema=st.name, file=str(st.path), found=st.sha256))
+    return out
+
+
 def validate_with(
     store: SchemaStore,
     tree: etree._ElementTree,
@@ -787,18 +814,15 @@ def validate_with(
     label = "+".join(s.name for s in store.closure(names))
     problems = store.missing_or_corrupt(names)
     if problems:
-        out: list[Finding] = []
-        for st in problems:
-            if st.state is SchemaState.MISSING:
-                out.append(finding("SCH001", path=shown, schema=st.name, store=str(store.root)))
-            else:
-                out.append(finding("SCH004", path=shown, schema=st.name, file=str(st.path), found=st.sha256))
-        return out
+        return _store_findings(store, problems, shown)
     try:
         schema = store.compile_driver(names)
-    except SchemaMissingError:  # removed between the status check and now
-        return [finding("SCH001", path=shown, schema=label, store=str(store.root))]
-    except SchemaHashMismatchError:
+    except (SchemaMissingError, SchemaHashMismatchError) as exc:  # changed since the status check
+        problems = store.missing_or_corrupt(names)
+        if problems:
+            return _store_findings(store, problems, shown)
+        if isinstance(exc, SchemaMissingError):
+            return [finding("SCH001", path=shown, schema=label, store=str(store.root))]
         return [finding("SCH004", path=shown, schema=label, file=str(store.root), found=None)]
     if schema.validate(tree):
         return []
@@ -833,11 +857,11 @@ def accept_package_schema(
     file = Path(path)
     shown = package_path if package_path is not None else file.as_posix()
     try:
-        if file.stat().st_size > MAX_SCHEMA_BYTES:
-            return finding("SCH002", path=shown, sha256=None)
-        data = file.read_bytes()
+        data = _read_schema_file(file)
     except OSError as exc:
         return finding("IO001", path=shown, reason=str(exc.strerror or exc))
+    if data is None:  # too big to be a pinned schema, or not a regular file
+        return finding("SCH002", path=shown, sha256=None)
     if identify_schema(data, table=table) is not None:
         return None
     return finding("SCH002", path=shown, sha256=hashlib.sha256(data).hexdigest())

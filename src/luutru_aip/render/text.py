@@ -6,6 +6,7 @@ from typing import Final
 
 import click
 
+from luutru_aip._fs import display_name
 from luutru_aip.findings import Finding, Report, Severity, severity_word
 
 _COLORS: Final = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -33,8 +34,9 @@ def render_finding(f: Finding, *, lang: str, color: bool = False) -> str:
     head = f"{sev:<9} {f.code}"
     if color:
         head = click.style(head, fg=_COLORS[f.severity], bold=f.severity is Severity.ERROR)
-    where = str(f.location)
-    line = f"  {head}  {where + ': ' if where else ''}{f.message(lang)}"
+    # Names and reasons come from untrusted packages: escape control and bidi characters.
+    where = display_name(str(f.location))
+    line = f"  {head}  {where + ': ' if where else ''}{display_name(f.message(lang))}"
     if f.spec_ref:
         line += f"  [{f.spec_ref}]"
     return line
@@ -52,7 +54,7 @@ def render_report(
         f"{report.subject}: {verdict} ({_count_phrase(report, lang)}; {words['profile']}: {report.profile})"
     ]
     lines.extend(render_finding(f, lang=lang, color=color) for f in report.findings)
-    lines.extend(f"  ({words['skipped']}) {s.check}: {s.reason}" for s in report.skipped)
+    lines.extend(f"  ({words['skipped']}) {s.check}: {display_name(s.reason)}" for s in report.skipped)
     if not report.findings and not report.skipped:
         lines.append(f"  {words['none']}")
     return "\n".join(lines)
