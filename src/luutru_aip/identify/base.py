@@ -36,7 +36,7 @@ BUFFER_SIZE: Final = 128 * 1024
 
 #: Name and version of the ``identify --json`` document (``schemas/identify.schema.json``).
 IDENTIFY_FORMAT: Final = "luutru-aip-identify"
-IDENTIFY_FORMAT_VERSION: Final = "1.0"
+IDENTIFY_FORMAT_VERSION: Final = "1.1"
 
 #: Opens the file again from its start, for container formats (ZIP, OLE2) whose
 #: signatures look at members inside the file rather than at its two ends.
