@@ -125,6 +125,7 @@ def test_validate_example_bag_text_and_json() -> None:
     jsonschema.validate(doc, report_schema())
     assert doc["valid"] is True
     assert doc["counts"]["error"] == 0
+    assert doc["findings"] == [], "the bundled example must be spotless"
 
 
 def test_validate_broken_bag_exit_1_and_json_schema(tmp_path: Path) -> None:

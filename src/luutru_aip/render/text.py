@@ -17,7 +17,7 @@ _WORDS: Final = {
         "ok": "ĐẠT",
         "fail": "KHÔNG ĐẠT",
         "skipped": "bỏ qua",
-        "profile": "hồ sơ kiểm tra",
+        "profile": "chuẩn kiểm tra",
         "none": "không có phát hiện nào",
     },
 }
