@@ -104,6 +104,13 @@ def _trim(text: str, limit: int = 200) -> str:
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
+def _unsupported_algorithm(name: str, algorithm: str) -> Finding:
+    """BAG012: a manifest named for an algorithm this validator cannot compute."""
+    return finding(
+        "BAG012", path=display_name(name), algorithm=_trim(algorithm), expected=", ".join(ALGORITHMS)
+    )
+
+
 def _decode_percent(text: str) -> str:
     return _PERCENT.sub(lambda m: {"25": "%", "0a": "\n", "0d": "\r"}[m.group(1).lower()], text)
 
@@ -548,12 +555,7 @@ class BagValidator:
         for name, algorithm in names:
             supported = is_supported(algorithm)
             if not supported:
-                yield finding(
-                    "BAG012",
-                    path=display_name(name),
-                    algorithm=_trim(algorithm),
-                    expected=", ".join(ALGORITHMS),
-                )
+                yield _unsupported_algorithm(name, algorithm)
             else:
                 supported_algorithms.append(algorithm)
             size = DIGEST_SIZES.get(algorithm, 0)
@@ -734,12 +736,7 @@ class BagValidator:
         for name, algorithm in names:
             supported = is_supported(algorithm)
             if not supported:
-                yield finding(
-                    "BAG012",
-                    path=display_name(name),
-                    algorithm=_trim(algorithm),
-                    expected=", ".join(ALGORITHMS),
-                )
+                yield _unsupported_algorithm(name, algorithm)
             elif payload_algorithms and algorithm not in payload_algorithms:
                 yield finding(
                     "BAG034", path=name, algorithm=algorithm, expected=", ".join(payload_algorithms)
