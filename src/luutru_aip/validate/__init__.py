@@ -70,12 +70,11 @@ def _start(path: str | os.PathLike[str], profile: str, workers: int) -> tuple[st
     return root, _resolve_profile(root, profile)
 
 
-def _findings(
-    root: str, profile: str, fast: bool, workers: int, validator: list[BagValidator]
-) -> Iterator[Finding]:
-    bag = BagValidator(root, fast=fast, workers=workers)
-    validator.append(bag)
-    yield from bag.findings()
+def _validator(root: str, profile: str, fast: bool, workers: int) -> BagValidator:
+    """The checker for ``profile``: only BagIt so far (E-ARK and TT05 profiles come with issue 5)."""
+    if profile != "bagit":  # pragma: no cover - _resolve_profile admits only bagit today
+        raise UsageError(f"no checker for the profile {profile!r}")
+    return BagValidator(root, fast=fast, workers=workers)
 
 
 def iter_findings(
@@ -87,7 +86,7 @@ def iter_findings(
     so a bad call raises here, not on the first ``next()``.
     """
     root, resolved = _start(path, profile, workers)
-    return _findings(root, resolved, fast, workers, [])
+    return _validator(root, resolved, fast, workers).findings()
 
 
 def validate(
@@ -105,9 +104,8 @@ def validate(
     valid when no finding reaches ``threshold``.
     """
     root, resolved = _start(path, profile, workers)
-    holder: list[BagValidator] = []
-    findings = tuple(_findings(root, resolved, fast, workers, holder))
-    bag = holder[0]
+    bag = _validator(root, resolved, fast, workers)
+    findings = tuple(bag.findings())
     return Report(
         subject=root,
         profile=resolved,
