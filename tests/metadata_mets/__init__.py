@@ -1,0 +1,1 @@
+"""Tests of the METS and PREMIS writers (luutru_aip.metadata.mets / .premis)."""
