@@ -173,6 +173,8 @@ class ArchiveProfile:
     repository_name: str | None = None
     creator_name: str | None = None
     default_language: str | None = None
+    #: The fonds holds tài liệu lưu trữ có giá trị đặc biệt (recognised under Law 33/2024 Ch. IV).
+    special_value: bool = False
     #: Separator between archive code and fileCode in arcFileCode (reference §f; unconfirmed).
     arc_separator: str = "."
 
