@@ -493,6 +493,8 @@ def _write_package(
         )
     ead = tt05.simpledc_file(record, profile, package_type)
     findings.extend(tt05.check_simpledc(ead, "file", package_type, path="metadata/descriptive/EAD.xml"))
+    if any(f.code.startswith(("SCH", "XML")) and f.severity is Severity.ERROR for f in findings):
+        return tree, findings, False  # a description that fails our TT05 schema is never packaged
     descriptive = [tree.write("metadata/descriptive/EAD.xml", ead, use="Descriptive", mime="text/xml")]
     if options.ead3:
         data = ead3_writer.ead3_finding_aid(

@@ -135,34 +135,29 @@ def read_sip(root: Path) -> SipContent:
         for sec in rep_mets.iter(f"{_METS}dmdSec")
         for ref in sec.iter(f"{_METS}mdRef")
     }
-    file_href = {
-        node.get("ID"): _href_path(loc.get(_XLINK, ""), base)
-        for node in rep_mets.iter(f"{_METS}file")
-        for loc in node.iter(f"{_METS}FLocat")
-    }
+    # Each data file points at its document's EAD_doc dmdSec through file/@DMDID (CSIP75).
+    files_by_dmd: dict[str, list[str]] = {}
+    for node in rep_mets.iter(f"{_METS}file"):
+        hrefs = [_href_path(loc.get(_XLINK, ""), base) for loc in node.iter(f"{_METS}FLocat")]
+        for dmdid in (node.get("DMDID") or "").split():
+            files_by_dmd.setdefault(dmdid, []).extend(hrefs)
     documents: list[DocumentRecord] = []
     source_files: dict[str, str] = {}
     claimed: set[str] = set()
     ordinal_files: dict[int, list[str]] = {}
-    for div in rep_mets.iter(f"{_METS}div"):
-        dmdids = (div.get("DMDID") or "").split()
-        docs = [dmd_href[i] for i in dmdids if i in dmd_href and "EAD_doc" in dmd_href[i]]
-        if len(docs) != 1:
+    for dmdid, href in sorted(dmd_href.items(), key=lambda item: item[1]):
+        if not dmdid or "EAD_doc" not in href:
             continue
-        doc_values = _simpledc(rep.joinpath(*docs[0].split("/")))
+        doc_path = rep.joinpath(*href.split("/"))
+        doc_values = _simpledc(doc_path)
         ordinal = _int(doc_values.get("docOrdinal")) or _int(
             (doc_values.get("docCode") or "").rsplit(".", 1)[-1]
         )
         if ordinal is None:
-            raise InputError(f"{rep / docs[0]}: cannot tell the document's ordinal from docCode")
-        files = [
-            file_href[fid]
-            for fptr in div.iter(f"{_METS}fptr")
-            for fid in [fptr.get("FILEID")]
-            if fid in file_href
-        ]
+            raise InputError(f"{doc_path}: cannot tell the document's ordinal from docCode")
+        files = files_by_dmd.get(dmdid, [])
         ordinal_files[ordinal] = [f.removeprefix("data/") for f in files if f.startswith("data/")]
-        documents.append(_document(doc_values, ordinal, values, str(rep / docs[0])))
+        documents.append(_document(doc_values, ordinal, values, str(doc_path)))
     documents.sort(key=lambda d: d.ordinal)
     documents = [attrs.evolve(d, files=tuple(ordinal_files.get(d.ordinal, ()))) for d in documents]
     for paths in ordinal_files.values():
