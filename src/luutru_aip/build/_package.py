@@ -391,6 +391,35 @@ def _page_findings(record: FileRecord, staged_by_doc: Mapping[int, list[Staged]]
     return out
 
 
+def _pages_of(staged: Staged) -> int:
+    if staged.pdf_pages is not None:
+        return staged.pdf_pages
+    return 1 if (staged.mime or "").startswith("image/") else 0
+
+
+def _fill_page_counts(
+    record: FileRecord, staged_by_doc: Mapping[int, list[Staged]]
+) -> tuple[FileRecord, list[Finding]]:
+    """TT05 makes numberOfPage mandatory; when the metadata has none, count it from the files (BLD010)."""
+    findings: list[Finding] = []
+    documents = []
+    for document in record.documents:
+        staged = staged_by_doc.get(document.ordinal, [])
+        if document.number_of_page is None and staged:
+            found = sum(_pages_of(s) for s in staged)
+            document = attrs.evolve(document, number_of_page=found)
+            findings.append(
+                finding(
+                    "BLD010",
+                    doc_code=record.doc_code(document),
+                    field=str(document.source or ""),
+                    found=found,
+                )
+            )
+        documents.append(document)
+    return attrs.evolve(record, documents=tuple(documents)), findings
+
+
 def _write_package(
     root: Path,
     record: FileRecord,
@@ -481,6 +510,9 @@ def _write_package(
         software=software,
         predecessor=options.source_package,
     )
+
+    record, counted = _fill_page_counts(record, staged_by_doc)
+    findings.extend(counted)
 
     # Descriptive metadata: TT05 simpledc for the hồ sơ and each document, checked against our XSDs.
     rep_descriptive: list[PackageFile] = []
