@@ -139,15 +139,16 @@ def read_sip(root: Path) -> SipContent:
     files_by_dmd: dict[str, list[str]] = {}
     for node in rep_mets.iter(f"{_METS}file"):
         hrefs = [_href_path(loc.get(_XLINK, ""), base) for loc in node.iter(f"{_METS}FLocat")]
-        for dmdid in (node.get("DMDID") or "").split():
-            files_by_dmd.setdefault(dmdid, []).extend(hrefs)
+        for pointer in (node.get("DMDID") or "").split():
+            files_by_dmd.setdefault(pointer, []).extend(hrefs)
     documents: list[DocumentRecord] = []
     source_files: dict[str, str] = {}
     claimed: set[str] = set()
     ordinal_files: dict[int, list[str]] = {}
-    for dmdid, href in sorted(dmd_href.items(), key=lambda item: item[1]):
-        if not dmdid or "EAD_doc" not in href:
+    for section_id, href in sorted(dmd_href.items(), key=lambda item: item[1]):
+        if not section_id or "EAD_doc" not in href:
             continue
+        dmdid = section_id
         doc_path = rep.joinpath(*href.split("/"))
         doc_values = _simpledc(doc_path)
         ordinal = _int(doc_values.get("docOrdinal")) or _int(

@@ -26,6 +26,8 @@ _COMMAND_MODULES: Final = (
     "luutru_aip.cli.schemas",
     "luutru_aip.cli.validate",
     "luutru_aip.cli.identify",
+    "luutru_aip.cli.build",
+    "luutru_aip.cli.ingest",
 )
 
 
