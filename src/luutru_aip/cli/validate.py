@@ -1,5 +1,8 @@
 """``luutru-aip validate PATH...``: check packages and report findings (issue 5).
 
+Folders, ZIP files and BagIt bags are detected automatically; profiles are BagIt (RFC 8493),
+E-ARK CSIP/SIP/AIP 2.0.4–2.2.0 and the TT05 profile (Thông tư 05/2025/TT-BNV).
+
 Exit codes follow docs/cli.md: 0 = nothing at or above ``--fail-on``, 1 = findings
 at or above it, 2 = could not run (a path that does not exist, an unknown profile).
 """
@@ -23,7 +26,7 @@ from luutru_aip.cli._common import (
 )
 from luutru_aip.errors import InputError
 from luutru_aip.findings import Report, Severity
-from luutru_aip.validate import PROFILES, validate
+from luutru_aip.validate import FORMAT_POLICIES, PROFILES, SPEC_VERSIONS, validate
 
 
 @click.command(name="validate")
@@ -33,10 +36,26 @@ from luutru_aip.validate import PROFILES, validate
     type=click.Choice(PROFILES),
     default="auto",
     show_default=True,
-    help="What to check the package against; auto detects a BagIt bag.",
+    help="What to check the package against; auto detects a bag, an E-ARK SIP/AIP/CSIP or a TT05 package.",
 )
 @click.option(
-    "--fast", is_flag=True, help="Structure, completeness, Payload-Oxum and sizes only: no hashing."
+    "--spec-version",
+    type=click.Choice(SPEC_VERSIONS),
+    default=None,
+    help=f"E-ARK specification version (default: {SPEC_VERSIONS[-1]}; 2.0.4 for the tt05 profile).",
+)
+@click.option(
+    "--fast",
+    is_flag=True,
+    help="Structure, completeness, Payload-Oxum and sizes only: no hashing, no schemas, no content checks.",
+)
+@click.option("--no-schemas", is_flag=True, help="Do not validate XML documents against their XML Schemas.")
+@click.option(
+    "--format-policy",
+    type=click.Choice(FORMAT_POLICIES),
+    default="default",
+    show_default=True,
+    help="Formats allowed in representations: the profile's own (TT05 Art. 8 for tt05), tt05, or none.",
 )
 @json_option
 @fail_on_option
@@ -47,14 +66,18 @@ def command(
     app: AppContext,
     paths: tuple[str, ...],
     profile: str,
+    spec_version: str | None,
     fast: bool,
+    no_schemas: bool,
+    format_policy: str,
     as_json: bool,
     fail_on: Severity,
     workers: int | None,
 ) -> int:
-    """Validate the packages at PATH... (BagIt bags today; E-ARK and TT05 profiles to come).
+    """Validate the packages at PATH... (folders, ZIP files or BagIt bags).
 
-    Kiểm tra gói tin (túi BagIt) và báo cáo các lỗi, cảnh báo tìm thấy.
+    Kiểm tra gói tin (thư mục, tệp ZIP hoặc túi BagIt) theo BagIt, E-ARK CSIP/SIP/AIP và Thông tư 05,
+    rồi báo cáo các lỗi, cảnh báo tìm thấy.
     """
     for path in paths:
         if not os.path.lexists(path):
@@ -63,6 +86,17 @@ def command(
     reports: list[Report] = []
     for path in paths:
         app.debug(f"validating {path} (profile {profile}, {'fast' if fast else 'full'}, {count} workers)")
-        reports.append(validate(path, profile=profile, fast=fast, workers=count, threshold=fail_on))
+        reports.append(
+            validate(
+                path,
+                profile=profile,
+                spec_version=spec_version,
+                fast=fast,
+                workers=count,
+                threshold=fail_on,
+                schemas=not no_schemas,
+                format_policy=format_policy,
+            )
+        )
     emit_reports(app, reports, as_json=as_json, fail_on=fail_on)
     return exit_for(reports, fail_on)
