@@ -135,7 +135,7 @@ class CodeList:
         text = str(raw).strip()
         if not text:
             return Normalised(Status.BLANK)
-        if text.isdigit() and len(text) <= 3:
+        if text.isascii() and text.isdigit() and len(text) <= 3:
             code = f"{int(text):02d}"
             if code in self.codes and (len(text) <= 2 or text.startswith("0")):
                 return Normalised(Status.CODE, code)
