@@ -28,6 +28,8 @@ _COMMAND_MODULES: Final = (
     "luutru_aip.cli.identify",
     "luutru_aip.cli.build",
     "luutru_aip.cli.ingest",
+    "luutru_aip.cli.sign",
+    "luutru_aip.cli.verify",
 )
 
 
