@@ -53,6 +53,7 @@ from luutru_aip.model import (
     format_vn_time,
     stable_uuid,
 )
+from luutru_aip.signing import SIGNATURE_PATH, Signer, sign_package, signature_generation_event
 
 __all__ = ["BuildOptions", "BuildResult", "build_package", "package_name"]
 
@@ -97,6 +98,10 @@ class BuildOptions:
     submission: Path | None = None
     #: Source files that belong to no document but must be packaged (e.g. a SIP's unclaimed data files).
     loose_files: tuple[str, ...] = ()
+    #: Sign the package as the last step (``signatures/package.p7s``, see docs/signing.md).
+    signer: Signer | None = None
+    #: RFC 3161 time-stamping authority for the signature.
+    tsa_url: str | None = None
 
     def __attrs_post_init__(self) -> None:
         if self.format not in FORMATS:
@@ -622,10 +627,25 @@ def _write_package(
                 agents=((archive.identifier, "implementer"), agent_ids),
             ),
         ]
+        package_agents: list[Agent] = [archive, software]
+        if options.signer is not None:
+            # The signing event goes in *before* METS and manifests are final: anything written into
+            # the package after signing would break the signature (docs/signing.md, ordering rule).
+            signed = "tagmanifest-sha512.txt" if options.format == "bag" else "METS.xml"
+            event = signature_generation_event(
+                options.signer,
+                when=moment,
+                signed_file=signed,
+                signature_path=SIGNATURE_PATH,
+                timestamped=options.tsa_url is not None,
+            )
+            package_events.append(event.to_model(scope=objid, signer_agent=archive.identifier))
+            known = {a.identifier for a in package_agents}
+            package_agents.extend(a for a in event.model_agents() if a.identifier not in known)
         data = premis_writer.premis_document(
             objects=(),
             events=package_events,
-            agents=(archive, software),
+            agents=package_agents,
             representation=(f"{objid}/{REP}", REP),
             intellectual_entity=objid,
         )
@@ -670,6 +690,13 @@ def _copy_submission(source: Path, tree: _Tree) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
             tree.digests[entry_path] = digests_of(data)
+
+
+def _sign(root: Path, options: BuildOptions, moment: datetime) -> None:
+    """Sign the finished tree in its temporary place, before it is published (nothing is written after)."""
+    if options.signer is None:
+        return
+    sign_package(root, signer=options.signer, tsa_url=options.tsa_url, clock=lambda: moment, check=False)
 
 
 def _bag_info(record: FileRecord, profile: ArchiveProfile, info: PackageInfo) -> list[tuple[str, str]]:
@@ -821,6 +848,7 @@ def _build_tree(
                     software=_agents(profile, None)[1],
                 )
                 write_bag_tags(tmp, tree.digests, _bag_info(record, profile, info))
+            _sign(tmp, options, moment)
     except _Abort as abort:
         return common.result("failed", findings=tuple(abort.findings))
     files, size = _totals(tree)
@@ -857,6 +885,7 @@ def _build_zip(
         )
         if not ok:
             return common.result("failed", findings=tuple(findings))
+        _sign(tmp, options, moment)
         with atomic_file(final, "wb", overwrite=options.overwrite) as out:
             write_zip(tmp, out, moment=moment, prefix=package_name(objid) + "/")
     finally:

@@ -35,6 +35,7 @@ from luutru_aip.cli._common import (
     pass_ctx,
     workers_option,
 )
+from luutru_aip.cli.sign import _load as load_signer_interactively
 from luutru_aip.errors import InputError, UsageError
 from luutru_aip.findings import Finding, Report, Severity
 from luutru_aip.ingest import load_mapping, load_profile, read_metadata
@@ -147,6 +148,16 @@ def _summary_line(result: BuildResult) -> str:
     is_flag=True,
     help="Exit 0 when every hồ sơ that could be packaged was built; skipped ones are still reported.",
 )
+@click.option(
+    "--sign-key", type=click.Path(dir_okay=False, path_type=str), help="Sign with this private key."
+)
+@click.option("--sign-cert", type=click.Path(dir_okay=False, path_type=str), help="Signer certificate.")
+@click.option(
+    "--sign-chain", multiple=True, type=click.Path(dir_okay=False, path_type=str), help="Intermediate CA."
+)
+@click.option("--sign-p12", type=click.Path(dir_okay=False, path_type=str), help="Sign with a PKCS #12 file.")
+@click.option("--pass-env", metavar="VAR", help="Read the key passphrase from environment variable VAR.")
+@click.option("--tsa", "tsa_url", metavar="URL", help="Timestamp the signature at this RFC 3161 TSA.")
 @json_option
 @fail_on_option
 @workers_option
@@ -173,6 +184,12 @@ def command(
     resume: bool,
     overwrite: bool,
     partial_ok: bool,
+    sign_key: str | None,
+    sign_cert: str | None,
+    sign_chain: tuple[str, ...],
+    sign_p12: str | None,
+    pass_env: str | None,
+    tsa_url: str | None,
     as_json: bool,
     fail_on: Severity,
     workers: int | None,
@@ -186,6 +203,13 @@ def command(
     if not metadata.is_file():
         raise InputError(f"the metadata file {metadata} does not exist")
     kind = PackageType.SIP if package_type == "sip" else PackageType.AIP
+    signer = None
+    if sign_key is not None or sign_p12 is not None:
+        signer = load_signer_interactively(
+            key=sign_key, cert=sign_cert, chain=sign_chain, p12=sign_p12, pass_env=pass_env
+        )
+    elif sign_cert or sign_chain or tsa_url:
+        raise UsageError("--sign-cert, --sign-chain and --tsa need --sign-key or --sign-p12")
     profile = load_profile(
         profile_file,
         overrides={
@@ -221,6 +245,8 @@ def command(
             ead3=not no_ead3,
             workers=default_workers(workers),
             overwrite=overwrite,
+            signer=signer,
+            tsa_url=tsa_url,
         )
         total = sum(
             (source / path).stat().st_size
