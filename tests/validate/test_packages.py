@@ -289,7 +289,7 @@ def test_packages_from_the_builder_pass_the_independent_validator(
     from datetime import datetime
 
     build_api = pytest.importorskip("luutru_aip.build")
-    fixtures = pytest.importorskip("build._fixtures")
+    fixtures = pytest.importorskip("builder._fixtures")
     from luutru_aip.model import VN_TZ, PackageType
 
     source, record = fixtures.make_source(tmp_path)

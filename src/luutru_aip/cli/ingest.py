@@ -26,15 +26,17 @@ from luutru_aip.cli._common import (
     pass_ctx,
     workers_option,
 )
+from luutru_aip.cli.validate import _trust as trust_config
 from luutru_aip.errors import InputError
 from luutru_aip.findings import Finding, Report, Severity
 from luutru_aip.ingest import load_profile
+from luutru_aip.signing import TrustConfig
 from luutru_aip.validate import validate
 
 
-def _validator(workers: int) -> object:
+def _validator(workers: int, trust: TrustConfig) -> object:
     def run(folder: Path) -> tuple[Finding, ...]:
-        return validate(folder, profile="sip", workers=workers).findings
+        return validate(folder, profile="sip", workers=workers, trust=trust).findings
 
     return run
 
@@ -57,6 +59,15 @@ def _validator(workers: int) -> object:
 @click.option("--agency-code", help="Agency identifier code of the receiving archive.")
 @click.option("--fonds-code", help="Fonds code (mã phông).")
 @click.option("--clock", "clock", help="Ingest time (ISO 8601); default now, +07:00.")
+@click.option(
+    "--trust",
+    multiple=True,
+    type=click.Path(path_type=str),
+    help="Trust anchor for a signed SIP (PEM/DER CA or a folder); default $LUUTRU_AIP_TRUST.",
+)
+@click.option(
+    "--crl", "crls", multiple=True, type=click.Path(path_type=str), help="CRL file; default $LUUTRU_AIP_CRL."
+)
 @json_option
 @fail_on_option
 @workers_option
@@ -71,6 +82,8 @@ def command(
     agency_code: str | None,
     fonds_code: str | None,
     clock: str | None,
+    trust: tuple[str, ...],
+    crls: tuple[str, ...],
     as_json: bool,
     fail_on: Severity,
     workers: int | None,
@@ -101,7 +114,7 @@ def command(
         profile=profile,
         clock=moment,
         workers=count,
-        validator=_validator(count),  # type: ignore[arg-type]
+        validator=_validator(count, trust_config(trust, crls)),  # type: ignore[arg-type]
     )
     findings = list(outcome.findings)
     if outcome.result is not None:

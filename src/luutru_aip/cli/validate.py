@@ -3,8 +3,14 @@
 Folders, ZIP files and BagIt bags are detected automatically; profiles are BagIt (RFC 8493),
 E-ARK CSIP/SIP/AIP 2.0.4–2.2.0 and the TT05 profile (Thông tư 05/2025/TT-BNV).
 
+A package with ``signatures/package.p7s`` claims to be signed: its signature is verified too
+(issue 6, docs/signing.md) against the trust anchors of ``--trust`` (default: ``$LUUTRU_AIP_TRUST``)
+and the CRLs of ``--crl`` (default: ``$LUUTRU_AIP_CRL``). Without any anchor a signed package gets
+an error, since who signed it cannot be verified; unsigned packages are not affected.
+
 Exit codes follow docs/cli.md: 0 = nothing at or above ``--fail-on``, 1 = findings
-at or above it, 2 = could not run (a path that does not exist, an unknown profile).
+at or above it, 2 = could not run (a path that does not exist, an unknown profile,
+unreadable trust or CRL files).
 """
 
 from __future__ import annotations
@@ -26,7 +32,21 @@ from luutru_aip.cli._common import (
 )
 from luutru_aip.errors import InputError
 from luutru_aip.findings import Report, Severity
+from luutru_aip.signing import ENV_CRL, ENV_TRUST, ENV_TSA_TRUST, TrustConfig
 from luutru_aip.validate import FORMAT_POLICIES, PROFILES, SPEC_VERSIONS, validate
+
+
+def _env_paths(name: str) -> list[str]:
+    return [p for p in os.environ.get(name, "").split(os.pathsep) if p.strip()]
+
+
+def _trust(trust: tuple[str, ...], crls: tuple[str, ...]) -> TrustConfig:
+    """Anchors and CRLs from the options, else from the environment (as ``luutru-aip verify`` reads them)."""
+    return TrustConfig.build(
+        trust=list(trust) or _env_paths(ENV_TRUST),
+        crls=list(crls) or _env_paths(ENV_CRL),
+        tsa_trust=_env_paths(ENV_TSA_TRUST) or None,
+    )
 
 
 @click.command(name="validate")
@@ -57,6 +77,20 @@ from luutru_aip.validate import FORMAT_POLICIES, PROFILES, SPEC_VERSIONS, valida
     show_default=True,
     help="Formats allowed in representations: the profile's own (TT05 Art. 8 for tt05), tt05, or none.",
 )
+@click.option(
+    "--trust",
+    multiple=True,
+    type=click.Path(path_type=str),
+    help="Trust anchors for signed packages: PEM/DER CA certificate file or folder "
+    f"(repeatable; default: ${ENV_TRUST}).",
+)
+@click.option(
+    "--crl",
+    "crls",
+    multiple=True,
+    type=click.Path(path_type=str),
+    help=f"CRL file or folder for signed packages, checked offline (repeatable; default: ${ENV_CRL}).",
+)
 @json_option
 @fail_on_option
 @workers_option
@@ -70,6 +104,8 @@ def command(
     fast: bool,
     no_schemas: bool,
     format_policy: str,
+    trust: tuple[str, ...],
+    crls: tuple[str, ...],
     as_json: bool,
     fail_on: Severity,
     workers: int | None,
@@ -77,15 +113,20 @@ def command(
     """Validate the packages at PATH... (folders, ZIP files or BagIt bags).
 
     Kiểm tra gói tin (thư mục, tệp ZIP hoặc túi BagIt) theo BagIt, E-ARK CSIP/SIP/AIP và Thông tư 05,
-    rồi báo cáo các lỗi, cảnh báo tìm thấy.
+    rồi báo cáo các lỗi, cảnh báo tìm thấy. Gói có chữ ký số (signatures/package.p7s) được
+    xác minh chữ ký theo các chứng thư gốc tin cậy của --trust.
     """
     for path in paths:
         if not os.path.lexists(path):
             raise InputError(f"{path} does not exist")
+    config = _trust(trust, crls)
     count = default_workers(workers)
     reports: list[Report] = []
     for path in paths:
-        app.debug(f"validating {path} (profile {profile}, {'fast' if fast else 'full'}, {count} workers)")
+        app.debug(
+            f"validating {path} (profile {profile}, {'fast' if fast else 'full'}, {count} workers, "
+            f"{len(config.anchors)} trust anchors)"
+        )
         reports.append(
             validate(
                 path,
@@ -96,6 +137,7 @@ def command(
                 threshold=fail_on,
                 schemas=not no_schemas,
                 format_policy=format_policy,
+                trust=config,
             )
         )
     emit_reports(app, reports, as_json=as_json, fail_on=fail_on)

@@ -23,13 +23,21 @@ Profiles:
 
 ``spec_version`` picks the E-ARK specification version: ``"2.0.4"``, ``"2.1.0"`` or ``"2.2.0"``
 (default: the newest, or 2.0.4 for ``tt05``, on which TT05 is based).
+
+Signatures (issue 6, docs/signing.md): a package with ``signatures/package.p7s`` at its root claims
+to be signed, and every profile then verifies that signature too
+(:mod:`luutru_aip.validate._signature`) against the trust anchors and CRLs given as ``trust`` and
+``crls``; its ``SIG…`` findings join the report. Without trust anchors the signer cannot be
+verified, which is an error (SIG017, raised from a warning). The signature file itself is not
+reported as a tag file missing from the tag manifests (BAG033) or as a file no METS references
+(METS016): nothing it signs can list it. An unsigned package is validated exactly as before.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Final
 
@@ -37,8 +45,16 @@ from luutru_aip import __version__
 from luutru_aip.errors import InputError, LuutruError, UsageError
 from luutru_aip.findings import Finding, Report, Severity, Skipped, finding
 from luutru_aip.metadata.schemastore import SchemaStore
+from luutru_aip.signing import SIGNATURE_PATH, TrustConfig
 from luutru_aip.validate._context import SPEC_VERSIONS, Options, RunState
 from luutru_aip.validate._run import PackageValidator
+from luutru_aip.validate._signature import (
+    CertificateInput,
+    CrlInput,
+    SignatureCheck,
+    SignatureTarget,
+    trust_config,
+)
 from luutru_aip.validate._source import FolderSource, PackageSource, ZipSource, is_zip_file
 from luutru_aip.validate.bagit import BagValidator, looks_like_bag
 from luutru_aip.validate.content import POLICIES, FormatPolicy
@@ -73,6 +89,7 @@ class _Plan:
         self.label = "bagit"
         self.not_a_package = False
         self.zip_bag = False
+        self.signature: SignatureTarget | None = None
 
 
 def _check_options(profile: str, spec_version: str | None, workers: int, format_policy: object) -> str:
@@ -129,6 +146,11 @@ def _eark_kind(source: PackageSource) -> str:
     return {"SIP": "sip", "AIP": "aip"}.get(kind, "csip")
 
 
+def _bag_signature(root: str) -> SignatureTarget:
+    """A bag's signature sits at its root, beside ``bagit.txt`` (docs/signing.md)."""
+    return SignatureTarget(root=root, kind="bag", present=os.path.lexists(Path(root, SIGNATURE_PATH)))
+
+
 def _plan(path: str | os.PathLike[str], profile: str) -> _Plan:
     root = os.fspath(path)
     if not os.path.lexists(root):
@@ -149,6 +171,12 @@ def _plan(path: str | os.PathLike[str], profile: str) -> _Plan:
             )
         archive = ZipSource(root)
         plan.package = archive
+        plan.signature = SignatureTarget(
+            root=root,
+            prefix=archive.prefix,
+            kind="bag" if "bagit.txt" in archive.files else "mets",
+            present=SIGNATURE_PATH in archive.files or SIGNATURE_PATH in archive.others,
+        )
         if "bagit.txt" in archive.files and "METS.xml" not in archive.files:
             payload_dir = "data"
             subs = archive.children("data")[1]
@@ -173,10 +201,12 @@ def _plan(path: str | os.PathLike[str], profile: str) -> _Plan:
         and ("data" in names or any(n.startswith("manifest-") and n.endswith(".txt") for n in names))
     ):
         plan.bag_root = root  # a bag that lost its bagit.txt is checked as a bag, so that BAG001 says so
+        plan.signature = _bag_signature(root)
         plan.profile = plan.label = "bagit"
         return plan
     if is_bag:
         plan.bag_root = root
+        plan.signature = _bag_signature(root)
         payload = _package_root(target / "data") if (target / "data").is_dir() else None
         if payload is None and profile in _EARK:
             payload = target / "data"
@@ -194,7 +224,14 @@ def _plan(path: str | os.PathLike[str], profile: str) -> _Plan:
             )
         package = package_root or target
         prefix = "" if package == target else package.name + "/"
-        plan.package = FolderSource(package, prefix=prefix, name=package.name)
+        folder = FolderSource(package, prefix=prefix, name=package.name)
+        plan.package = folder
+        plan.signature = SignatureTarget(
+            root=os.fspath(package),
+            prefix=prefix,
+            kind="mets",
+            present=SIGNATURE_PATH in folder.files or SIGNATURE_PATH in folder.others,
+        )
     plan.profile = _eark_kind(plan.package) if profile == "auto" else profile
     plan.label = f"bagit+{plan.profile}" if plan.bag_root else plan.profile
     return plan
@@ -239,8 +276,12 @@ class _Run:
         schema_store: SchemaStore | None,
         format_policy: object,
         content: bool,
+        trust: Iterable[CertificateInput] | TrustConfig | None,
+        crls: Iterable[CrlInput],
+        threshold: Severity,
     ) -> None:
         name = _check_options(profile, spec_version, workers, format_policy)
+        self.trust = trust_config(trust, crls)
         self.plan = _plan(path, name)
         resolved = self.plan.profile
         version = spec_version or ("2.0.4" if resolved == "tt05" else SPEC_VERSIONS[-1])
@@ -254,16 +295,30 @@ class _Run:
             store=schema_store,
             content=content,
             policy=format_policy,
+            # The CSIP root is the signed package's root only outside a bag (a bag signs its own root).
+            signature_path=SIGNATURE_PATH if self.plan.bag_root is None and not self.plan.zip_bag else None,
         )
         self.fast = fast
         self.workers = workers
         self.skipped: list[Skipped] = []
+        self.signature: SignatureCheck | None = None
+        if self.plan.signature is not None:
+            self.signature = SignatureCheck(
+                self.plan.signature, config=self.trust, fast=fast, workers=workers, threshold=threshold
+            )
 
     @property
     def label(self) -> str:
         return self.plan.label
 
     def findings(self) -> Iterator[Finding]:
+        """The BagIt and package findings, then those of the signature (when there is one)."""
+        yield from self._package_findings()
+        if self.signature is not None:
+            yield from self.signature.findings()
+            self.skipped.extend(self.signature.skipped)
+
+    def _package_findings(self) -> Iterator[Finding]:
         plan = self.plan
         try:
             if plan.not_a_package:
@@ -271,7 +326,9 @@ class _Run:
                 return
             bag_bad: set[str] = set()
             if plan.bag_root is not None:
-                bag = BagValidator(plan.bag_root, fast=self.fast, workers=self.workers)
+                bag = BagValidator(
+                    plan.bag_root, fast=self.fast, workers=self.workers, signature_path=SIGNATURE_PATH
+                )
                 for item in bag.findings():
                     if item.code == "BAG022" and item.location.path:
                         bag_bad.add(item.location.path)
@@ -315,6 +372,9 @@ def _start(
     schema_store: SchemaStore | None,
     format_policy: object,
     content: bool,
+    trust: Iterable[CertificateInput] | TrustConfig | None,
+    crls: Iterable[CrlInput],
+    threshold: Severity = Severity.ERROR,
 ) -> _Run:
     return _Run(
         path,
@@ -326,6 +386,9 @@ def _start(
         schema_store=schema_store,
         format_policy=format_policy,
         content=content,
+        trust=trust,
+        crls=crls,
+        threshold=threshold,
     )
 
 
@@ -340,13 +403,17 @@ def iter_findings(
     schema_store: SchemaStore | None = None,
     format_policy: str | FormatPolicy | None = "default",
     content: bool = True,
+    trust: Iterable[CertificateInput] | TrustConfig | None = None,
+    crls: Iterable[CrlInput] = (),
 ) -> Iterator[Finding]:
     """The findings for the package at ``path``, lazily, in the order the checks run.
 
-    The start-up checks (the path exists, the profile is known) run at once,
-    so a bad call raises here, not on the first ``next()``.
+    The start-up checks (the path exists, the profile is known, the trust and CRL files load)
+    run at once, so a bad call raises here, not on the first ``next()``.
     """
-    run = _start(path, profile, spec_version, fast, workers, schemas, schema_store, format_policy, content)
+    run = _start(
+        path, profile, spec_version, fast, workers, schemas, schema_store, format_policy, content, trust, crls
+    )
     return run.findings()
 
 
@@ -362,6 +429,8 @@ def validate(
     schema_store: SchemaStore | None = None,
     format_policy: str | FormatPolicy | None = "default",
     content: bool = True,
+    trust: Iterable[CertificateInput] | TrustConfig | None = None,
+    crls: Iterable[CrlInput] = (),
 ) -> Report:
     """Check the package at ``path`` and return a :class:`~luutru_aip.findings.Report`.
 
@@ -370,12 +439,34 @@ def validate(
     ``schemas=False`` skips XML Schema validation; ``schema_store`` overrides the default store.
     ``format_policy`` is ``"default"`` (the profile's), ``"tt05"``, ``"none"`` or a
     :class:`FormatPolicy`. The report is valid when no finding reaches ``threshold``.
+
+    A signed package (``signatures/package.p7s``) also has its signature verified
+    (:func:`luutru_aip.signing.verify_package`; in ``fast`` mode over the signed file only).
+    ``trust`` are the trust anchors (certificate files, folders, certificates, or a ready
+    :class:`~luutru_aip.signing.TrustConfig`) and ``crls`` the CRL files; without anchors a signed
+    package gets an error (SIG017). The environment (``LUUTRU_AIP_TRUST``) is not read here; the
+    CLI does that. Unreadable trust or CRL files raise :class:`~luutru_aip.errors.InputError`.
     """
-    run = _start(path, profile, spec_version, fast, workers, schemas, schema_store, format_policy, content)
+    run = _start(
+        path,
+        profile,
+        spec_version,
+        fast,
+        workers,
+        schemas,
+        schema_store,
+        format_policy,
+        content,
+        trust,
+        crls,
+        threshold,
+    )
     findings = tuple(run.findings())
     versions = {"luutru-aip": __version__}
     if run.plan.package is not None:
         versions["e-ark"] = run.spec_version
+    if run.signature is not None:
+        versions.update(run.signature.tool_versions)
     return Report(
         subject=os.fspath(path),
         profile=run.label,
@@ -397,6 +488,8 @@ def is_valid(
     schemas: bool = True,
     schema_store: SchemaStore | None = None,
     format_policy: str | FormatPolicy | None = "default",
+    trust: Iterable[CertificateInput] | TrustConfig | None = None,
+    crls: Iterable[CrlInput] = (),
 ) -> bool:
     """True when :func:`validate` finds nothing at or above ``threshold``."""
     return validate(
@@ -409,4 +502,6 @@ def is_valid(
         schemas=schemas,
         schema_store=schema_store,
         format_policy=format_policy,
+        trust=trust,
+        crls=crls,
     ).valid

@@ -158,6 +158,9 @@ class Options:
     store: SchemaStore | None = None
     content: bool = True
     policy: Any = None  # content.FormatPolicy | None (kept loose to avoid an import cycle)
+    #: The package path of the package's signature (``signatures/package.p7s``) when this run also
+    #: verifies it: no METS can list it, so it is not reported as unreferenced (METS016).
+    signature_path: str | None = None
 
     @property
     def version(self) -> tuple[int, int, int]:

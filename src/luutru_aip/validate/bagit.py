@@ -197,13 +197,27 @@ class _Limiter:
 
 
 class BagValidator:
-    """Validate one bag directory. Iterate :meth:`findings` once; :attr:`skipped` is filled as it runs."""
+    """Validate one bag directory. Iterate :meth:`findings` once; :attr:`skipped` is filled as it runs.
+
+    ``signature_path`` names the one tag file that holds the bag's detached signature (the
+    validator passes ``signatures/package.p7s`` and verifies it separately): no tag manifest can
+    list it, so BAG033 is not reported for exactly that path. Every other unlisted tag file still is.
+    """
 
     def __init__(
-        self, root: str | os.PathLike[str], *, fast: bool = False, workers: int = 1, max_same: int = MAX_SAME
+        self,
+        root: str | os.PathLike[str],
+        *,
+        fast: bool = False,
+        workers: int = 1,
+        max_same: int = MAX_SAME,
+        signature_path: str | None = None,
     ) -> None:
         self.root = str(Path(os.fspath(root)).absolute())
         self.fast = fast
+        #: A tag file (``signatures/package.p7s``) that is the bag's signature and is verified separately:
+        #: it cannot be listed in the tag manifest it signs, so its absence from them is not reported.
+        self.signature_path = signature_path
         self.workers = max(1, workers)
         self.skipped: list[Skipped] = []
         self.version: tuple[int, int] = (1, 0)
@@ -790,6 +804,8 @@ class BagValidator:
                         severity=None if self.modern else Severity.WARNING,
                     )
             for tag in sorted(self._tags):
+                if tag == self.signature_path:
+                    continue  # the signature cannot be in the manifest it signs (docs/signing.md)
                 if tag not in tag_manifest_names and tag not in manifest.tag_entries and tag not in reported:
                     yield finding("BAG033", path=display_name(tag), manifest=name)
 

@@ -294,11 +294,16 @@ def check_structure(state: RunState) -> Iterator[Finding]:
 
 
 def check_unreferenced(state: RunState) -> Iterator[Finding]:
-    """Every file in ``representations/*/data`` is in a fileSec; every other file is referenced somewhere."""
+    """Every file in ``representations/*/data`` is in a fileSec; every other file is referenced somewhere.
+
+    The package signature (:attr:`Options.signature_path`, verified separately) is the one exception:
+    the METS it signs cannot list it.
+    """
     source = state.source
     referenced = state.referenced
+    signature = state.options.signature_path
     for rel in source.iter_files():
-        if rel in referenced or rel == "METS.xml":
+        if rel in referenced or rel == "METS.xml" or rel == signature:
             continue
         parts = rel.split("/")
         if len(parts) >= 4 and parts[0] == "representations" and parts[2] == "data":
