@@ -37,6 +37,7 @@ from pathlib import Path
 from luutru_aip.build import BuildOptions, build_package
 from luutru_aip.model import (ArchiveProfile, DocumentRecord, FileRecord, PackageType, PartialDate, VN_TZ)
 source, out, workers, fmt = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+sync = sys.argv[5] == "sync"
 names = json.loads((source.parent / "names.json").read_text())
 docs = tuple(
     DocumentRecord(i + 1, "02", PartialDate(2001, 1, 1), "UBND", "Trích yếu", ("01",), "01", "01", files=(n,))
@@ -46,7 +47,7 @@ record = FileRecord("H40.21.05.2001.01", "Hồ sơ", "01", "01", ("01",), Partia
                     len(docs), len(docs), docs)
 profile = ArchiveProfile("Trung tâm Lưu trữ lịch sử", "H40.21.05", "P623")
 result = build_package(record, source_root=source, out_dir=out, profile=profile,
-                       options=BuildOptions(package_type=PackageType.AIP, format=fmt, workers=workers),
+                       options=BuildOptions(format=fmt, workers=workers, sync=sync),
                        clock=datetime(2026, 11, 21, 9, 0, tzinfo=VN_TZ))
 sys.exit(0 if result.built else 1)
 """
@@ -122,11 +123,11 @@ def _reference(source: Path, scratch: Path) -> float:
     return elapsed
 
 
-def _ours(source: Path, scratch: Path, workers: int, fmt: str) -> tuple[float, int]:
+def _ours(source: Path, scratch: Path, workers: int, fmt: str, sync: str = "sync") -> tuple[float, int]:
     out = scratch / "out"
     out.mkdir()
     try:
-        return _timed([sys.executable, "-c", RUNNER, str(source), str(out), str(workers), fmt])
+        return _timed([sys.executable, "-c", RUNNER, str(source), str(out), str(workers), fmt, sync])
     finally:
         shutil.rmtree(out)
 
@@ -143,12 +144,13 @@ def run_case(label: str, sizes: list[int], repeat: int, workers: int, base: Path
     ref = statistics.median(refs)
     print(f"reference cp -r + hashlib sha256: {ref:.2f} s ({total / ref:.0f} MB/s)")
     for count in sorted({1, workers}):
-        for fmt in ("dir", "bag"):
-            runs = [_ours(source, case, count, fmt) for _ in range(repeat)]
+        for fmt, sync in (("dir", "nosync"), ("dir", "sync"), ("bag", "nosync")):
+            runs = [_ours(source, case, count, fmt, sync) for _ in range(repeat)]
             med = statistics.median(r[0] for r in runs)
             rss = max(r[1] for r in runs)
+            label = "durable (sync before publishing)" if sync == "sync" else "no sync, like cp -r"
             print(
-                f"luutru-aip build --format {fmt} --workers {count}: {med:.2f} s, "
+                f"luutru-aip build --format {fmt} --workers {count} [{label}]: {med:.2f} s, "
                 f"ratio {med / ref:.2f}x the reference (target <= 1.1x), peak RSS {rss} MiB"
             )
     shutil.rmtree(case)

@@ -102,6 +102,8 @@ class BuildOptions:
     signer: Signer | None = None
     #: RFC 3161 time-stamping authority for the signature.
     tsa_url: str | None = None
+    #: Flush the package to disk before publishing it (power-loss safe); off only for throw-away output.
+    sync: bool = True
 
     def __attrs_post_init__(self) -> None:
         if self.format not in FORMATS:
@@ -821,7 +823,7 @@ def _build_tree(
 ) -> BuildResult:
     bag = options.format == "bag"
     try:
-        with atomic_dir(final, overwrite=options.overwrite) as tmp:
+        with atomic_dir(final, overwrite=options.overwrite, sync=options.sync) as tmp:
             root = tmp / "data" if bag else tmp
             root.mkdir(exist_ok=True)
             tree, findings, ok = _write_package(
@@ -886,7 +888,7 @@ def _build_zip(
         if not ok:
             return common.result("failed", findings=tuple(findings))
         _sign(tmp, options, moment)
-        with atomic_file(final, "wb", overwrite=options.overwrite) as out:
+        with atomic_file(final, "wb", overwrite=options.overwrite, sync=options.sync) as out:
             write_zip(tmp, out, moment=moment, prefix=package_name(objid) + "/")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -135,8 +135,6 @@ def _copy_digest(item: StageItem, *, link: bool, sha512: bool) -> tuple[int, str
             size += n
             if chunk is not view:
                 chunk.release()
-        if dest >= 0:
-            os.fsync(dest)
     finally:
         view.release()
         os.close(src)
