@@ -30,6 +30,7 @@ _COMMAND_MODULES: Final = (
     "luutru_aip.cli.ingest",
     "luutru_aip.cli.sign",
     "luutru_aip.cli.verify",
+    "luutru_aip.cli.audit",
 )
 
 
