@@ -311,7 +311,7 @@ def command(
             click.echo(f"skipped  {item}")
     kept = [r for r in results if r.status == "built" or (resume and r.status == "exists")]
     failed = len(results) - len(kept)
-    app.log(f"{len(kept)} package(s) built, {len(skipped)} hồ sơ skipped, {failed} failed")
+    app.log(f"{len(kept)} package(s) built, {len(skipped)} hồ sơ or row(s) skipped, {failed} failed")
     if partial_ok and not blocked:
         # Judge only what was built: skipped hồ sơ and their import findings are reported, not failed on.
         built_findings = [f for r in results for f in r.findings]
