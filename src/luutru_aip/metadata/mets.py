@@ -43,6 +43,7 @@ from luutru_aip.model import (
     format_vn_time,
     stable_uuid,
 )
+from luutru_aip.vocab import eark
 
 __all__ = [
     "AIP_PROFILE_EARK_2_2_0",
@@ -102,64 +103,10 @@ AIP_PROFILE_EARK_2_2_0: Final = "https://earkdip.dilcis.eu/profile/E-ARK-AIP-v2-
 #: a TT05 hồ sơ, so CSIP4/CSIP5 are met with ``OTHER`` plus the number of the circular.
 TT05_CONTENT_INFORMATION_TYPE: Final = "05/2025/TT-BNV"
 
-#: ``mets/@TYPE`` values (CSIP2, DILCIS vocabulary "VocabularyContentCategory", 2024-05-17). Note the
-#: EN DASH (U+2013) in the LoC-derived terms: validators compare the string exactly.
-CONTENT_CATEGORIES: Final = frozenset(
-    {
-        "Textual works – Print",
-        "Textual works – Digital",
-        "Textual works – Electronic Serials",
-        "Digital Musical Composition (score-based representations)",
-        "Musical Scores - Print",
-        "Musical Scores - Digital",
-        "Photographs – Print",
-        "Photographs – Digital",
-        "Other Graphic Images – Print",
-        "Other Graphic Images – Digital",
-        "Microforms",
-        "Audio – On Tangible Medium (digital or analog)",
-        "Audio – Media-independent (digital)",
-        "Motion Pictures – Digital and Physical Media",
-        "Video – File-based and Physical Media",
-        "Software",
-        "Software and Video Games",
-        "Email",
-        "Datasets",
-        "Geospatial Data",
-        "Geographic Information System (GIS) - Vector Data",
-        "GIS Raster and Georeferenced Images",
-        "GIS Vector and Raster Combined",
-        "Non-GIS Cartographic",
-        "2D and 3D Computer Aided Design",
-        "Design (schematics, architectural drawings) - Print",
-        "Scanned 3D Objects (output from photogrammetry scanning)",
-        "Databases",
-        "Websites",
-        "Web Archives",
-        "Collection",
-        "Event",
-        "Image",
-        "Interactive resource",
-        "Moving image",
-        "Sound",
-        "Still image",
-        "Text",
-        "Physical object",
-        "Service",
-        "Mixed",
-        "Other",
-        "OTHER",  # the spelling CSIP2/CSIP3 and the SIP examples use
-    }
-)
-#: ``csip:CONTENTINFORMATIONTYPE`` enumeration of DILCISExtensionMETS.xsd (CSIP 2.2.0).
-_CONTENT_INFORMATION_TYPES: Final = frozenset(
-    {
-        "ERMS", "SIARD1", "SIARD2", "SIARDDK", "GeoData", "citcarchival_v1_0", "citsarchival_v1_0",
-        "csarchival_v1_0", "citspremis_v1_0", "cspremis_v1_0", "citserms_v2_1", "citserms_v3_0",
-        "citsehpj_v1_0", "citsehpj_v2_0", "citsehcr_v1_0", "citssiard_v1_0", "citsgeospatial_v3_0",
-        "MIXED", "OTHER",
-    }
-)  # fmt: skip
+#: ``mets/@TYPE`` values (CSIP2): the DILCIS vocabulary, plus ``OTHER`` as CSIP2/CSIP3 and the SIP
+#: examples spell it.
+CONTENT_CATEGORIES: Final = frozenset({*eark.CONTENT_CATEGORIES, "OTHER"})
+_CONTENT_INFORMATION_TYPES: Final = eark.CONTENT_INFORMATION_TYPES
 #: METS 1.12.1 agent/@ROLE and agent/@TYPE enumerations.
 _AGENT_ROLES: Final = frozenset(
     {"CREATOR", "EDITOR", "ARCHIVIST", "PRESERVATION", "DISSEMINATOR", "CUSTODIAN", "IPOWNER", "OTHER"}

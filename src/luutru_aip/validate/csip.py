@@ -40,6 +40,7 @@ from luutru_aip.validate._context import (
 )
 from luutru_aip.validate._metsread import Div, FileRec, MdSec, MetsDoc, MetsWalker, Node
 from luutru_aip.validate._source import algorithm_key
+from luutru_aip.vocab import eark
 
 __all__ = [
     "CONTENT_CATEGORIES",
@@ -51,75 +52,9 @@ __all__ = [
     "peek_root",
 ]
 
-#: CSIP vocabulary VocabularyContentCategory (``mets/@TYPE``), as of CSIP 2.2.0; compared loosely.
-CONTENT_CATEGORIES: Final = (
-    "Textual works – Print",
-    "Textual works – Digital",
-    "Textual works – Electronic Serials",
-    "Digital Musical Composition (score-based representations)",
-    "Musical Scores - Print",
-    "Musical Scores - Digital",
-    "Photographs – Print",
-    "Photographs – Digital",
-    "Other Graphic Images – Print",
-    "Other Graphic Images – Digital",
-    "Microforms",
-    "Audio – On Tangible Medium (digital or analog)",
-    "Audio – Media-independent (digital)",
-    "Motion Pictures – Digital and Physical Media",
-    "Video – File-based and Physical Media",
-    "Software",
-    "Software and Video Games",
-    "Email",
-    "Datasets",
-    "Geospatial Data",
-    "Geographic Information System (GIS) - Vector Data",
-    "GIS Raster and Georeferenced Images",
-    "GIS Vector and Raster Combined",
-    "Non-GIS Cartographic",
-    "2D and 3D Computer Aided Design",
-    "Design (schematics, architectural drawings) - Print",
-    "Scanned 3D Objects (output from photogrammetry scanning)",
-    "Databases",
-    "Websites",
-    "Web Archives",
-    "Collection",
-    "Event",
-    "Image",
-    "Interactive resource",
-    "Moving image",
-    "Sound",
-    "Still image",
-    "Text",
-    "Physical object",
-    "Service",
-    "Mixed",
-    "Other",
-)
-#: ``csip:CONTENTINFORMATIONTYPE`` values of the DILCIS extension schema (CSIP 2.2.0).
-CONTENT_INFORMATION_TYPES: Final = frozenset(
-    {
-        "ERMS",
-        "SIARD1",
-        "SIARD2",
-        "SIARDDK",
-        "GeoData",
-        "citcarchival_v1_0",
-        "citsarchival_v1_0",
-        "csarchival_v1_0",
-        "citspremis_v1_0",
-        "cspremis_v1_0",
-        "citserms_v2_1",
-        "citserms_v3_0",
-        "citsehpj_v1_0",
-        "citsehpj_v2_0",
-        "citsehcr_v1_0",
-        "citssiard_v1_0",
-        "citsgeospatial_v3_0",
-        "MIXED",
-        "OTHER",
-    }
-)
+#: CSIP vocabularies (``mets/@TYPE`` is compared loosely; see :mod:`luutru_aip.vocab.eark`).
+CONTENT_CATEGORIES: Final = eark.CONTENT_CATEGORIES
+CONTENT_INFORMATION_TYPES: Final = eark.CONTENT_INFORMATION_TYPES
 #: ``csip:OAISPACKAGETYPE`` values of the DILCIS extension schema.
 OAIS_PACKAGE_TYPES: Final = frozenset({"SIP", "AIP", "DIP", "AIU", "AIC"})
 #: METS 1.12 ``CHECKSUMTYPE`` enumeration.
