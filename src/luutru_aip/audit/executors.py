@@ -27,17 +27,15 @@ stop (finish the batches in flight, record them, write the summary).
 
 from __future__ import annotations
 
-import multiprocessing
 import signal
-import sys
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from luutru_aip.audit.model import BatchResult, BatchTask
 from luutru_aip.audit.work import check_batch
 from luutru_aip.errors import UsageError
+from luutru_aip.fixity import pool_context
 
 __all__ = ["Executor", "InlineExecutor", "LocalProcessExecutor"]
 
@@ -99,15 +97,6 @@ def _ignore_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
-def _mp_context() -> Any:
-    methods = multiprocessing.get_all_start_methods()
-    if sys.platform.startswith("linux") and "fork" in methods and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")  # cheapest, and safe while we have one thread
-    if "forkserver" in methods:
-        return multiprocessing.get_context("forkserver")
-    return multiprocessing.get_context("spawn")
-
-
 class LocalProcessExecutor:
     """Runs tasks in ``workers`` processes on this machine."""
 
@@ -125,7 +114,7 @@ class LocalProcessExecutor:
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=_mp_context(), initializer=_ignore_signals
+                max_workers=self.workers, mp_context=pool_context(), initializer=_ignore_signals
             )
         return self._pool
 

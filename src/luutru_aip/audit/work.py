@@ -30,8 +30,6 @@ that an offline storage is never recorded as thousands of missing files.
 from __future__ import annotations
 
 import errno
-import hashlib
-import mmap
 import os
 import stat
 import threading
@@ -39,15 +37,15 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from luutru_aip._fs import EntryKind, SafeZip
 from luutru_aip.audit.model import BatchResult, BatchTask, Container, Outcome, ResultRow, TaskItem
 from luutru_aip.errors import ArchiveLimitError, InputError
+from luutru_aip.fixity import BUFFER_SIZE, aligned_buffer, new_hasher
 
 __all__ = ["BUFFER_SIZE", "check_batch", "hash_stream_into"]
 
-BUFFER_SIZE: Final = 1 << 20
 
 _NOFOLLOW: Final = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC: Final = getattr(os, "O_CLOEXEC", 0)
@@ -60,47 +58,6 @@ _ABSENT: Final = frozenset({errno.ENOENT, errno.ENOTDIR})
 _SUSPICIOUS: Final = frozenset(
     {errno.ENOENT, errno.ENOTDIR, errno.EIO, errno.ESTALE, getattr(errno, "ENOTCONN", errno.EIO)}
 )
-
-
-def _md5() -> Any:
-    return hashlib.md5(usedforsecurity=False)
-
-
-def _sha1() -> Any:
-    return hashlib.sha1(usedforsecurity=False)
-
-
-_CONSTRUCTORS: Final[dict[str, Callable[[], Any]]] = {
-    "md5": _md5,
-    "sha1": _sha1,
-    "sha224": hashlib.sha224,
-    "sha256": hashlib.sha256,
-    "sha384": hashlib.sha384,
-    "sha512": hashlib.sha512,
-}
-
-
-class _Buffer(threading.local):
-    """One private, page-aligned read buffer per thread, re-made after a fork."""
-
-    def __init__(self) -> None:
-        self.pid = -1
-        self.mem: mmap.mmap | None = None
-        self.view: memoryview | None = None
-
-    def get(self) -> tuple[mmap.mmap, memoryview]:
-        pid = os.getpid()
-        if self.mem is None or self.view is None or self.pid != pid:
-            flags = getattr(mmap, "MAP_PRIVATE", None)
-            self.mem = (
-                mmap.mmap(-1, BUFFER_SIZE) if flags is None else mmap.mmap(-1, BUFFER_SIZE, flags=flags)
-            )
-            self.view = memoryview(self.mem)
-            self.pid = pid
-        return self.mem, self.view
-
-
-_BUFFERS: Final = _Buffer()
 
 
 def _error_text(exc: BaseException) -> str:
@@ -123,9 +80,9 @@ def _kind_text(mode: int) -> str:
 
 def _hash_fd(fd: int, algorithm: str, expected_size: int) -> tuple[int, bytes]:
     """(size, digest) of the open regular file ``fd``."""
-    hasher = _CONSTRUCTORS[algorithm]()
+    hasher = new_hasher(algorithm)
     update = hasher.update
-    buf, view = _BUFFERS.get()
+    buf, view = aligned_buffer()
     buffers = [buf]
     readv = os.readv
     size = 0
@@ -146,8 +103,8 @@ def _hash_fd(fd: int, algorithm: str, expected_size: int) -> tuple[int, bytes]:
 
 def hash_stream_into(read_into: Callable[[memoryview], int], algorithm: str) -> tuple[int, bytes]:
     """(size, digest) of a stream read with ``read_into(buffer)`` until it returns 0 (ZIP members)."""
-    hasher = _CONSTRUCTORS[algorithm]()
-    _buf, view = _BUFFERS.get()
+    hasher = new_hasher(algorithm)
+    _buf, view = aligned_buffer()
     size = 0
     while True:
         n = read_into(view)

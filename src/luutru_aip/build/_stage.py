@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import mmap
 import os
 import stat
 from collections.abc import Iterable, Iterator, Sequence
@@ -31,13 +30,13 @@ from typing import Final
 import attrs
 
 from luutru_aip.findings import Finding
+from luutru_aip.fixity import BUFFER_SIZE, aligned_buffer, pool_context
 from luutru_aip.identify import default_identifier
 from luutru_aip.identify.engine import HeadTail
 from luutru_aip.pdf import inspect_pdf
 
 __all__ = ["StageItem", "Staged", "stage_many", "stage_one"]
 
-BUFFER_SIZE: Final = 1 << 20
 _PDF_MIME: Final = "application/pdf"
 
 
@@ -75,26 +74,6 @@ class Staged:
         return self.error is None
 
 
-class _Buffer:
-    """A page-aligned read buffer, private to the process that made it."""
-
-    def __init__(self) -> None:
-        self.pid = -1
-        self.mem: mmap.mmap | None = None
-
-    def get(self) -> mmap.mmap:
-        if self.mem is None or self.pid != os.getpid():
-            flags = getattr(mmap, "MAP_PRIVATE", None)
-            self.mem = (
-                mmap.mmap(-1, BUFFER_SIZE) if flags is None else mmap.mmap(-1, BUFFER_SIZE, flags=flags)
-            )
-            self.pid = os.getpid()
-        return self.mem
-
-
-_BUFFER: Final = _Buffer()
-
-
 def _write_all(fd: int, view: memoryview) -> None:
     while view:
         written = os.write(fd, view)
@@ -103,8 +82,7 @@ def _write_all(fd: int, view: memoryview) -> None:
 
 def _copy_digest(item: StageItem, *, link: bool, sha512: bool) -> tuple[int, str, str | None, int, HeadTail]:
     """Copy (or link) ``item`` and digest it in the same read; returns size, digests, mtime and head/tail."""
-    buf = _BUFFER.get()
-    view = memoryview(buf)
+    buf, view = aligned_buffer()
     sha = hashlib.sha256()
     big = hashlib.sha512() if sha512 else None
     collector = HeadTail()
@@ -136,7 +114,6 @@ def _copy_digest(item: StageItem, *, link: bool, sha512: bool) -> tuple[int, str
             if chunk is not view:
                 chunk.release()
     finally:
-        view.release()
         os.close(src)
         if dest >= 0:
             os.close(dest)
@@ -233,12 +210,10 @@ def stage_many(
         for item in items:
             yield stage_one(item, link=link, sha512=sha512, identify=identify)
         return
-    from luutru_aip.fixity._hash import _mp_context  # the same start-method policy as the fixity pool
-
     if identify:
         default_identifier()  # load signatures once, before forking, so workers inherit them
     batches = _batches(items, batch_size, batch_bytes)
-    executor = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context())
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=pool_context())
     pending: set[Future[list[Staged]]] = set()
     try:
         exhausted = False

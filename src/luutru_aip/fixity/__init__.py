@@ -30,9 +30,12 @@ from luutru_aip.fixity._hash import (
     PathItem,
     VerifyItem,
     VerifyResult,
+    aligned_buffer,
     hash_file,
     hash_many,
     is_supported,
+    new_hasher,
+    pool_context,
     verify_many,
 )
 
@@ -45,8 +48,11 @@ __all__ = [
     "PathItem",
     "VerifyItem",
     "VerifyResult",
+    "aligned_buffer",
     "hash_file",
     "hash_many",
     "is_supported",
+    "new_hasher",
+    "pool_context",
     "verify_many",
 ]

@@ -67,6 +67,24 @@ DIGEST_SIZES: Final[Mapping[str, int]] = {
 }
 
 
+def new_hasher(algorithm: str) -> Any:
+    """A fresh hashlib object for a BagIt algorithm name (KeyError for an unsupported one)."""
+    return _CONSTRUCTORS[algorithm]()
+
+
+def aligned_buffer() -> tuple[mmap.mmap, memoryview]:
+    """This thread's reused, page-aligned :data:`BUFFER_SIZE` read buffer and a view of it.
+
+    Private to the process (re-made after a fork), so pool workers never share one.
+    """
+    return _BUFFERS.get()
+
+
+def pool_context() -> Any:
+    """The multiprocessing context for worker pools (fork while single-threaded on Linux)."""
+    return _mp_context()
+
+
 def is_supported(algorithm: str) -> bool:
     """True when ``algorithm`` (a BagIt normalised name such as ``sha256``) can be computed."""
     return algorithm in _CONSTRUCTORS
