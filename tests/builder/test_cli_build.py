@@ -14,7 +14,9 @@ from click.testing import CliRunner
 
 from luutru_aip.cli import cli
 from luutru_aip.errors import LuutruError
+from luutru_aip.findings import Severity
 from luutru_aip.metadata.schemastore import SchemaStore
+from luutru_aip.validate import validate
 
 ROOT = Path(__file__).resolve().parents[2]
 CLOCK = "2026-11-21T09:00:00+07:00"
@@ -152,3 +154,6 @@ def test_ingest_turns_a_sip_into_an_aip_bag(fonds: Path, tmp_path: Path, env: di
     assert sip.name in premis
     assert "information package creation" in premis
     assert code == 0, stdout
+    # the AIP is a valid package in its own right: the SIP copy is listed, the SIP is described in PREMIS
+    report = validate(aip)
+    assert [f.code for f in report.findings if f.severity >= Severity.WARNING] == []

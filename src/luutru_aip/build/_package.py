@@ -34,7 +34,7 @@ from luutru_aip import __version__
 from luutru_aip._fs.atomic import TEMP_MARKER, atomic_dir, atomic_file
 from luutru_aip.build._serialise import Digests, digests_of, write_bag_tags, write_zip
 from luutru_aip.build._stage import Staged, StageItem, stage_many
-from luutru_aip.errors import LuutruError, OutputExistsError, UsageError
+from luutru_aip.errors import InputError, LuutruError, OutputExistsError, UsageError
 from luutru_aip.findings import Finding, Severity, finding
 from luutru_aip.metadata import ead3 as ead3_writer
 from luutru_aip.metadata import mets as mets_writer
@@ -644,8 +644,14 @@ def _write_package(
             package_events.append(event.to_model(scope=objid, signer_agent=archive.identifier))
             known = {a.identifier for a in package_agents}
             package_agents.extend(a for a in event.model_agents() if a.identifier not in known)
+        # The SIP an AIP was made from is described, so the creation event's "source" link resolves.
+        sources = (
+            [premis_writer.PremisEntity(identifier=options.source_package, kind="intellectualEntity")]
+            if options.source_package
+            else []
+        )
         data = premis_writer.premis_document(
-            objects=(),
+            objects=sources,
             events=package_events,
             agents=package_agents,
             representation=(f"{objid}/{REP}", REP),
@@ -659,8 +665,9 @@ def _write_package(
     documentation = [
         tree.write("documentation/README.txt", _documentation(record, profile, info), use="Documentation")
     ]
-    if options.submission is not None:
-        _copy_submission(options.submission, tree)
+    submission = (
+        [] if options.submission is None else _copy_submission(options.submission, tree, options.workers)
+    )
 
     rep_mets = mets_writer.representation_mets(
         info, REP, data=payload, descriptive=rep_descriptive, preservation=rep_preservation
@@ -673,25 +680,47 @@ def _write_package(
         documentation=documentation,
         schemas=schemas,
         representations=[(REP, rep_entry)],
+        submission=submission,
     )
     tree.write("METS.xml", root_mets, use="METS")
     return tree, findings, True
 
 
-def _copy_submission(source: Path, tree: _Tree) -> None:
-    """Copy the original SIP into ``submission/<name>/`` unchanged (E-ARK AIP)."""
+def _copy_submission(source: Path, tree: _Tree, workers: int) -> list[PackageFile]:
+    """Copy the original SIP unchanged into ``submission/<name>/`` (E-ARK AIP), one read per file."""
     base = f"submission/{package_name(source.name)}"
+    items: list[StageItem] = []
     for top, dirs, files in os.walk(source):
         dirs.sort()
         rel = Path(top).relative_to(source)
         for name in sorted(files):
-            rel_path = (rel / name).as_posix() if rel != Path() else name
-            data = (Path(top) / name).read_bytes()
-            entry_path = f"{base}/{rel_path}"
+            entry_path = f"{base}/{(rel / name).as_posix() if rel != Path() else name}"
             target = tree.root.joinpath(*entry_path.split("/"))
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            tree.digests[entry_path] = digests_of(data)
+            items.append(
+                StageItem(
+                    source=os.fspath(Path(top) / name), dest=os.fspath(target), original_name=entry_path
+                )
+            )
+    entries: list[PackageFile] = []
+    for staged in stage_many(items, workers=workers, sha512=True, identify=False):
+        if not staged.ok:
+            raise InputError(f"cannot copy the submission: {staged.error}")
+        path = staged.item.original_name
+        entry = PackageFile(
+            path=path,
+            size=staged.size,
+            sha256=staged.sha256,
+            sha512=staged.sha512,
+            file_id=tree.file_id(path),
+            mime=_mime(path, None),
+            created=_created(staged.mtime_ns),
+            use="Submission",
+        )
+        tree.files[path] = entry
+        tree.digests[path] = Digests(staged.size, staged.sha256, staged.sha512 or "")
+        entries.append(entry)
+    return sorted(entries, key=lambda e: e.path)
 
 
 def _sign(root: Path, options: BuildOptions, moment: datetime) -> None:

@@ -123,7 +123,10 @@ def _copy_digest(item: StageItem, *, link: bool, sha512: bool) -> tuple[int, str
 
 
 def stage_one(item: StageItem, *, link: bool = False, sha512: bool = False, identify: bool = True) -> Staged:
-    """Stage one file; never raises for an unreadable source (the result carries ``error``)."""
+    """Stage one file; never raises for an unreadable source (the result carries ``error``).
+
+    ``identify=False`` makes a bare copy with digests: no format identification, no PDF inspection.
+    """
     try:
         size, sha256, digest512, mtime_ns, collector = _copy_digest(item, link=link, sha512=sha512)
     except OSError as exc:
@@ -150,7 +153,7 @@ def stage_one(item: StageItem, *, link: bool = False, sha512: bool = False, iden
     pages = claim = None
     encrypted: bool | None = None
     pdf_findings: tuple[Finding, ...] = ()
-    if mime == _PDF_MIME or collector.head.startswith(b"%PDF-"):
+    if identify and (mime == _PDF_MIME or collector.head.startswith(b"%PDF-")):
         facts = inspect_pdf(item.dest, display_path=item.original_name)
         pages, claim, encrypted, pdf_findings = (
             facts.page_count,

@@ -637,6 +637,7 @@ def root_mets(
     schemas: Sequence[PackageFile],
     representations: Sequence[tuple[str, PackageFile]],
     other_metadata: Sequence[PackageFile] = (),
+    submission: Sequence[PackageFile] = (),
     agents: Sequence[Agent] = (),
     options: MetsOptions | None = None,
 ) -> bytes:
@@ -645,9 +646,10 @@ def root_mets(
     ``descriptive``: ``metadata/descriptive/*`` (TT05 ``EAD.xml``, ``EAD3.xml``) → one ``dmdSec``
     each; ``preservation``: ``metadata/preservation/*`` (``PREMIS.xml``) → ``amdSec/digiprovMD``;
     ``other_metadata`` → ``amdSec/techMD``; ``documentation`` and ``schemas`` → the
-    ``Documentation`` and ``Schemas`` file groups; ``representations``: ``(name, METS file)`` pairs,
-    each its own ``Representations/<name>`` file group holding only the representation's
-    ``METS.xml`` and a structMap division with an ``mptr`` to it. ``agents`` are added to the
+    ``Documentation`` and ``Schemas`` file groups; ``submission`` (an AIP's copy of the original SIP
+    under ``submission/``, E-ARK AIP) → a ``Submission`` file group; ``representations``:
+    ``(name, METS file)`` pairs, each its own ``Representations/<name>`` file group holding only the
+    representation's ``METS.xml`` and a structMap division with an ``mptr`` to it. ``agents`` are added to the
     header after the software (CSIP10) and ``info.archive``.
     """
     options = options or _DEFAULT_OPTIONS
@@ -660,6 +662,7 @@ def root_mets(
     other_files = _sorted_unique(other_metadata, seen_ids, seen_paths)
     doc_files = _sorted_unique(documentation, seen_ids, seen_paths)
     schema_files = _sorted_unique(schemas, seen_ids, seen_paths)
+    submission_files = _sorted_unique(submission, seen_ids, seen_paths)
     reps = sorted(((_rep_name(name), file) for name, file in representations), key=lambda r: r[0])
     if len({name for name, _ in reps}) != len(reps):
         raise ValueError("a representation name is used twice")
@@ -676,17 +679,18 @@ def root_mets(
         groups: list[tuple[str, str]] = []  # (label, fileGrp ID)
         rep_groups: list[tuple[str, str, PackageFile]] = []
         with w.element("mets:fileSec", [("ID", ids("fileSec"))]):  # CSIP58, CSIP59
-            if doc_files:  # CSIP60 (CSIP66: a file group holds at least one file)
-                group_id = ids("fileGrp", "Documentation")
-                groups.append(("Documentation", group_id))
-                with w.element("mets:fileGrp", [("ID", group_id), ("USE", "Documentation")]):
-                    for file in doc_files:
-                        _write_file(w, file, "")
-            if schema_files:  # CSIP113
-                group_id = ids("fileGrp", "Schemas")
-                groups.append(("Schemas", group_id))
-                with w.element("mets:fileGrp", [("ID", group_id), ("USE", "Schemas")]):
-                    for file in schema_files:
+            # CSIP60 Documentation, CSIP113 Schemas, E-ARK AIP Submission; CSIP66: never an empty group.
+            for label, files in (
+                ("Documentation", doc_files),
+                ("Schemas", schema_files),
+                ("Submission", submission_files),
+            ):
+                if not files:
+                    continue
+                group_id = ids("fileGrp", label)
+                groups.append((label, group_id))
+                with w.element("mets:fileGrp", [("ID", group_id), ("USE", label)]):
+                    for file in files:
                         _write_file(w, file, "")
             for name, file in reps:  # CSIP114, CSIP62–CSIP65: USE = "Representations/<folder>"
                 use = f"Representations/{name}"
