@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from luutru_aip import vocab
 from luutru_aip.build import BuildOptions, build_package, read_sip
+from luutru_aip.errors import InputError
 from luutru_aip.metadata._xml import parse_xml
 from luutru_aip.metadata.mets import read_mets_files
 from luutru_aip.metadata.schemastore import SchemaStore, validate_with
@@ -402,3 +403,21 @@ def test_a_description_that_fails_the_tt05_schema_is_not_packaged(
     problem = next(f for f in result.findings if f.code == "SCH003")
     assert problem.location.path == "metadata/descriptive/EAD.xml"
     assert os.listdir(tmp_path / "out") == []
+
+
+def test_read_sip_refuses_an_href_that_leaves_the_package(tmp_path: Path, schema_store: SchemaStore) -> None:
+    source, record = make_source(tmp_path)
+    result = build_package(
+        record,
+        source_root=source,
+        out_dir=tmp_path,
+        profile=PROFILE,
+        options=BuildOptions(package_type=PackageType.SIP),
+        clock=CLOCK,
+        store=schema_store,
+    )
+    rep_mets = result.path / "representations" / "rep1" / "METS.xml"
+    text = rep_mets.read_text(encoding="utf-8")
+    rep_mets.write_text(text.replace('xlink:href="data/hop01', 'xlink:href="../../../../hop01', 1), "utf-8")
+    with pytest.raises(InputError, match=r"METS\.xml: unusable xlink:href '\.\./"):
+        read_sip(result.path)

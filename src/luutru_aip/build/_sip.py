@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import urllib.parse
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from pathlib import Path, PurePosixPath
-from typing import Any
+from pathlib import Path
 
 import attrs
 
@@ -29,7 +27,9 @@ from luutru_aip.build._package import BuildOptions, BuildResult, build_package
 from luutru_aip.errors import InputError
 from luutru_aip.findings import Finding, Severity, finding
 from luutru_aip.metadata._xml import parse_xml
+from luutru_aip.metadata.mets import path_from_href
 from luutru_aip.metadata.schemastore import SchemaStore
+from luutru_aip.metadata.tt05 import read_simpledc
 from luutru_aip.model import ArchiveProfile, DocumentRecord, FileRecord, PackageType, PartialDate
 
 __all__ = ["IngestOutcome", "SipContent", "ingest_sip", "read_sip"]
@@ -64,13 +64,8 @@ class IngestOutcome:
         return self.result is not None and self.result.built
 
 
-def _local(tag: Any) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
 def _simpledc(path: Path) -> dict[str, str]:
-    tree = parse_xml(path)
-    return {_local(el.tag): (el.text or "").strip() for el in tree.getroot() if _local(el.tag)}
+    return read_simpledc(parse_xml(path))
 
 
 def _date(text: str, where: str) -> PartialDate:
@@ -88,8 +83,12 @@ def _codes(text: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (text or "").split(",") if part.strip())
 
 
-def _href_path(href: str, base: PurePosixPath) -> str:
-    return (base / urllib.parse.unquote(href)).as_posix()
+def _href_path(href: str, where: Path) -> str:
+    """The package path of an ``xlink:href`` in the representation METS; never outside the package."""
+    try:
+        return path_from_href(href)
+    except ValueError as exc:
+        raise InputError(f"{where}: unusable xlink:href {href!r}: {exc}") from None
 
 
 def _document(
@@ -129,16 +128,15 @@ def read_sip(root: Path) -> SipContent:
     file_code = values.get("fileCode") or values.get("arcFileCode") or ""
     rep = root / "representations" / "rep1"
     rep_mets = parse_xml(rep / "METS.xml").getroot()
-    base = PurePosixPath(".")
     dmd_href = {
-        sec.get("ID"): _href_path(ref.get(_XLINK, ""), base)
+        sec.get("ID"): _href_path(ref.get(_XLINK, ""), rep / "METS.xml")
         for sec in rep_mets.iter(f"{_METS}dmdSec")
         for ref in sec.iter(f"{_METS}mdRef")
     }
     # Each data file points at its document's EAD_doc dmdSec through file/@DMDID (CSIP75).
     files_by_dmd: dict[str, list[str]] = {}
     for node in rep_mets.iter(f"{_METS}file"):
-        hrefs = [_href_path(loc.get(_XLINK, ""), base) for loc in node.iter(f"{_METS}FLocat")]
+        hrefs = [_href_path(loc.get(_XLINK, ""), rep / "METS.xml") for loc in node.iter(f"{_METS}FLocat")]
         for pointer in (node.get("DMDID") or "").split():
             files_by_dmd.setdefault(pointer, []).extend(hrefs)
     documents: list[DocumentRecord] = []
