@@ -45,7 +45,6 @@ from luutru_aip.model import (
     VN_TZ,
     Agent,
     ArchiveProfile,
-    Event,
     FileRecord,
     PackageFile,
     PackageInfo,
@@ -347,29 +346,6 @@ def _agents(profile: ArchiveProfile, identifier_tool: str | None) -> tuple[Agent
     return archive, software, extra
 
 
-def _event(
-    objid: str,
-    kind: str,
-    moment: datetime,
-    outcome: str,
-    detail: str,
-    *,
-    outcome_detail: str | None = None,
-    agents: tuple[tuple[str, str], ...] = (),
-    objects: tuple[tuple[str, str], ...] = (),
-) -> Event:
-    return Event(
-        identifier=str(stable_uuid(objid, "event", kind)),
-        type=kind,
-        moment=moment,
-        outcome=outcome,
-        detail=detail,
-        outcome_detail=outcome_detail,
-        agents=agents,
-        objects=objects,
-    )
-
-
 def _page_findings(record: FileRecord, staged_by_doc: Mapping[int, list[Staged]]) -> list[Finding]:
     out: list[Finding] = []
     for document in record.documents:
@@ -551,24 +527,24 @@ def _write_package(
         file_links = tuple((f.file_id, "outcome") for f in payload)
         pdf_count = sum(1 for f in payload if f.pdf_pages is not None or f.mime == "application/pdf")
         rep_events = [
-            _event(
-                objid,
+            premis_writer.make_event(
                 "message digest calculation",
-                moment,
-                "success",
-                f"SHA-256 của {len(payload)} tệp, tính trong cùng một lần đọc với việc sao chép",
+                scope=objid,
+                moment=moment,
+                outcome="success",
+                detail=f"SHA-256 của {len(payload)} tệp, tính trong cùng một lần đọc với việc sao chép",
                 agents=(agent_ids,),
                 objects=file_links,
             )
         ]
         if tool:
             rep_events.append(
-                _event(
-                    objid,
+                premis_writer.make_event(
                     "format identification",
-                    moment,
-                    "success",
-                    f"Nhận dạng định dạng theo PRONOM bằng {tool}",
+                    scope=objid,
+                    moment=moment,
+                    outcome="success",
+                    detail=f"Nhận dạng định dạng theo PRONOM bằng {tool}",
                     agents=((tool, "executing program"),),
                     objects=file_links,
                 )
@@ -578,12 +554,12 @@ def _write_package(
                 f for f in findings if f.code.startswith("PDF") and f.severity >= Severity.WARNING
             ]
             rep_events.append(
-                _event(
-                    objid,
+                premis_writer.make_event(
                     "validation",
-                    moment,
-                    "warning" if pdf_problems else "success",
-                    f"Kiểm tra {pdf_count} tệp PDF: mở được, số trang, mã hóa, khai báo PDF/A",
+                    scope=objid,
+                    moment=moment,
+                    outcome="warning" if pdf_problems else "success",
+                    detail=f"Kiểm tra {pdf_count} tệp PDF: mở được, số trang, mã hóa, khai báo PDF/A",
                     outcome_detail="; ".join(sorted({f.code for f in pdf_problems})) or None,
                     agents=(agent_ids,),
                     objects=tuple((f.file_id, "source") for f in payload if f.mime == "application/pdf"),
@@ -611,21 +587,21 @@ def _write_package(
         if record.risk_recovery:
             creation_detail += "; hồ sơ thuộc diện lập tài liệu lưu trữ dự phòng"
         package_events = [
-            _event(
-                objid,
+            premis_writer.make_event(
                 "information package creation",
-                moment,
-                "success",
-                creation_detail,
+                scope=objid,
+                moment=moment,
+                outcome="success",
+                detail=creation_detail,
                 agents=(agent_ids, (archive.identifier, "implementer")),
                 objects=((options.source_package, "source"),) if options.source_package else (),
             ),
-            _event(
-                objid,
+            premis_writer.make_event(
                 "ingestion",
-                moment,
-                "success",
-                f"Tiếp nhận vào {profile.archive_name}",
+                scope=objid,
+                moment=moment,
+                outcome="success",
+                detail=f"Tiếp nhận vào {profile.archive_name}",
                 agents=((archive.identifier, "implementer"), agent_ids),
             ),
         ]
