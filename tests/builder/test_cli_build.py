@@ -157,3 +157,20 @@ def test_ingest_turns_a_sip_into_an_aip_bag(fonds: Path, tmp_path: Path, env: di
     # the AIP is a valid package in its own right: the SIP copy is listed, the SIP is described in PREMIS
     report = validate(aip)
     assert [f.code for f in report.findings if f.severity >= Severity.WARNING] == []
+
+
+def test_bad_clock_and_damaged_resume_state_name_the_problem(
+    fonds: Path, tmp_path: Path, env: dict[str, str]
+) -> None:
+    code, _, message = _build(fonds, tmp_path / "out", env, "--clock", "yesterday")
+    assert code == 2
+    assert "--clock 'yesterday'" in message
+    out = tmp_path / "resume"
+    out.mkdir()
+    (out / ".luutru-aip-build.json").write_text("{not json", encoding="utf-8")
+    args = ["build", str(fonds / "Phong"), "--metadata", str(fonds / "muc-luc-ho-so.xlsx")]
+    code, _, message = invoke(
+        [*args, "--profile", str(fonds / "profile.toml"), "--out", str(out), "--resume"], env
+    )
+    assert code == 2
+    assert ".luutru-aip-build.json is damaged" in message

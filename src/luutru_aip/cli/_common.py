@@ -17,14 +17,18 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any, Final, TypeVar
 
 import attrs
 import click
 
+from luutru_aip.errors import UsageError
 from luutru_aip.findings import LANGUAGES, Report, Severity, default_language
+from luutru_aip.model import VN_TZ
 from luutru_aip.render import json as render_json
 from luutru_aip.render import text as render_text
+from luutru_aip.signing import ENV_CRL, ENV_TRUST, ENV_TSA_TRUST, TrustConfig
 
 __all__ = [
     "EXIT_COULD_NOT_RUN",
@@ -209,3 +213,31 @@ def exit_for(reports: Iterable[Report], fail_on: Severity) -> int:
         if any(f.severity >= fail_on for f in report.findings):
             return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _env_paths(name: str) -> list[str]:
+    return [p for p in os.environ.get(name, "").split(os.pathsep) if p.strip()]
+
+
+def trust_config(trust: Sequence[str], crls: Sequence[str], tsa_trust: Sequence[str] = ()) -> TrustConfig:
+    """Trust anchors, CRLs and TSA anchors from the options, each falling back to its environment
+    variable (``$LUUTRU_AIP_TRUST``, ``$LUUTRU_AIP_CRL``, ``$LUUTRU_AIP_TSA_TRUST``); unreadable files
+    raise :class:`~luutru_aip.errors.InputError` (exit 2)."""
+    return TrustConfig.build(
+        trust=list(trust) or _env_paths(ENV_TRUST),
+        crls=list(crls) or _env_paths(ENV_CRL),
+        tsa_trust=(list(tsa_trust) or _env_paths(ENV_TSA_TRUST)) or None,
+    )
+
+
+def parse_clock(text: str | None) -> datetime | None:
+    """An ISO 8601 ``--clock`` value; a time without an offset is taken as Vietnam time (+07:00)."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"--clock {text!r} is not an ISO 8601 time such as 2026-11-21T09:00:00+07:00"
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=VN_TZ)

@@ -12,7 +12,6 @@ was skipped or failed, or findings reach ``--fail-on``; 2 = could not run.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from datetime import datetime
@@ -32,43 +31,38 @@ from luutru_aip.cli._common import (
     emit_reports,
     fail_on_option,
     json_option,
+    parse_clock,
     pass_ctx,
     workers_option,
 )
 from luutru_aip.cli.sign import _load as load_signer_interactively
 from luutru_aip.errors import InputError, UsageError
 from luutru_aip.findings import Finding, Report, Severity
+from luutru_aip.fixity import hash_file
 from luutru_aip.ingest import load_mapping, load_profile, read_metadata
 from luutru_aip.model import VN_TZ, PackageType, format_vn_time
 
 STATE_FILE = ".luutru-aip-build.json"
 
 
-def _digest(path: Path) -> str:
-    sha = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            sha.update(chunk)
-    return sha.hexdigest()
-
-
 def _clock(out: Path, metadata: Path, given: str | None, resume: bool) -> datetime:
     state_path = out / STATE_FILE
-    digest = _digest(metadata)
+    digest = hash_file(metadata).digests["sha256"]
     if resume and state_path.is_file():
-        state = json.loads(state_path.read_text(encoding="utf-8"))
+        try:
+            state = json.loads(state_path.read_text(encoding="utf-8"))
+            recorded = datetime.fromisoformat(state["clock"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UsageError(
+                f"--resume: {state_path} is damaged ({exc}); build again without --resume"
+            ) from None
         if state.get("metadata_sha256") != digest:
             raise UsageError(
                 f"--resume: {metadata} changed since the interrupted run recorded in {state_path}; "
                 "build again without --resume"
             )
-        return datetime.fromisoformat(state["clock"])
-    if given:
-        moment = datetime.fromisoformat(given)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=VN_TZ)
-    else:
-        moment = datetime.now(tz=VN_TZ)
+        return recorded
+    moment = parse_clock(given) or datetime.now(tz=VN_TZ)
     moment = moment.astimezone(VN_TZ).replace(microsecond=0)
     state = {"clock": format_vn_time(moment), "metadata_sha256": digest, "tool": f"luutru-aip {__version__}"}
     with atomic_file(state_path, "w", overwrite=True) as handle:

@@ -9,6 +9,7 @@ named after its own OBJID. Exit codes: 0 = stored, 1 = the SIP was refused or th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -23,10 +24,11 @@ from luutru_aip.cli._common import (
     emit_reports,
     fail_on_option,
     json_option,
+    parse_clock,
     pass_ctx,
+    trust_config,
     workers_option,
 )
-from luutru_aip.cli.validate import _trust as trust_config
 from luutru_aip.errors import InputError
 from luutru_aip.findings import Finding, Report, Severity
 from luutru_aip.ingest import load_profile
@@ -34,7 +36,7 @@ from luutru_aip.signing import TrustConfig
 from luutru_aip.validate import validate
 
 
-def _validator(workers: int, trust: TrustConfig) -> object:
+def _validator(workers: int, trust: TrustConfig) -> Callable[[Path], tuple[Finding, ...]]:
     def run(folder: Path) -> tuple[Finding, ...]:
         return validate(folder, profile="sip", workers=workers, trust=trust).findings
 
@@ -92,21 +94,13 @@ def command(
 
     Tiếp nhận gói nộp lưu (SIP): kiểm tra, tạo gói lưu trữ (AIP) và lưu vào kho.
     """
-    from datetime import datetime
-
-    from luutru_aip.model import VN_TZ
-
     if not sip.exists():
         raise InputError(f"{sip} does not exist")
     profile = load_profile(
         profile_file,
         overrides={"archive_name": archive_name, "agency_code": agency_code, "fonds_code": fonds_code},
     )
-    moment = None
-    if clock:
-        moment = datetime.fromisoformat(clock)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=VN_TZ)
+    moment = parse_clock(clock)
     count = default_workers(workers)
     outcome = ingest_sip(
         sip,
@@ -114,7 +108,7 @@ def command(
         profile=profile,
         clock=moment,
         workers=count,
-        validator=_validator(count, trust_config(trust, crls)),  # type: ignore[arg-type]
+        validator=_validator(count, trust_config(trust, crls)),
     )
     findings = list(outcome.findings)
     if outcome.result is not None:

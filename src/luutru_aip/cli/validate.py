@@ -28,25 +28,13 @@ from luutru_aip.cli._common import (
     fail_on_option,
     json_option,
     pass_ctx,
+    trust_config,
     workers_option,
 )
 from luutru_aip.errors import InputError
 from luutru_aip.findings import Report, Severity
-from luutru_aip.signing import ENV_CRL, ENV_TRUST, ENV_TSA_TRUST, TrustConfig
+from luutru_aip.signing import ENV_CRL, ENV_TRUST
 from luutru_aip.validate import FORMAT_POLICIES, PROFILES, SPEC_VERSIONS, validate
-
-
-def _env_paths(name: str) -> list[str]:
-    return [p for p in os.environ.get(name, "").split(os.pathsep) if p.strip()]
-
-
-def _trust(trust: tuple[str, ...], crls: tuple[str, ...]) -> TrustConfig:
-    """Anchors and CRLs from the options, else from the environment (as ``luutru-aip verify`` reads them)."""
-    return TrustConfig.build(
-        trust=list(trust) or _env_paths(ENV_TRUST),
-        crls=list(crls) or _env_paths(ENV_CRL),
-        tsa_trust=_env_paths(ENV_TSA_TRUST) or None,
-    )
 
 
 @click.command(name="validate")
@@ -119,7 +107,7 @@ def command(
     for path in paths:
         if not os.path.lexists(path):
             raise InputError(f"{path} does not exist")
-    config = _trust(trust, crls)
+    config = trust_config(trust, crls)
     count = default_workers(workers)
     reports: list[Report] = []
     for path in paths:

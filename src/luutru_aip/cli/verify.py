@@ -20,15 +20,12 @@ from luutru_aip.cli._common import (
     fail_on_option,
     json_option,
     pass_ctx,
+    trust_config,
     workers_option,
 )
 from luutru_aip.errors import InputError, UsageError
 from luutru_aip.findings import Report, Severity
-from luutru_aip.signing import ENV_CRL, ENV_TRUST, ENV_TSA_TRUST, TrustConfig, verify_package
-
-
-def _env_paths(name: str) -> list[str]:
-    return [p for p in os.environ.get(name, "").split(os.pathsep) if p.strip()]
+from luutru_aip.signing import ENV_CRL, ENV_TRUST, ENV_TSA_TRUST, verify_package
 
 
 @click.command(name="verify")
@@ -72,17 +69,12 @@ def command(
     Xác minh chữ ký số của các gói tại PATH...: chữ ký, chuỗi chứng thư tới chứng thư
     gốc tin cậy, dấu thời gian, danh sách thu hồi và tính toàn vẹn của mọi tệp.
     """
-    anchors = list(trust) or _env_paths(ENV_TRUST)
-    if not anchors:
+    if not (trust or os.environ.get(ENV_TRUST, "").strip()):
         raise UsageError(f"no trust anchors: give --trust CA.pem (or set {ENV_TRUST})")
     for path in paths:
         if not os.path.lexists(path):
             raise InputError(f"{path} does not exist")
-    config = TrustConfig.build(
-        trust=anchors,
-        crls=list(crls) or _env_paths(ENV_CRL),
-        tsa_trust=(list(tsa_trust) or _env_paths(ENV_TSA_TRUST)) or None,
-    )
+    config = trust_config(trust, crls, tsa_trust)
     count = default_workers(workers)
     reports: list[Report] = []
     for path in paths:
