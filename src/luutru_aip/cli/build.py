@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import attrs
 import click
 
 from luutru_aip import __version__
@@ -242,16 +243,14 @@ def command(
             signer=signer,
             tsa_url=tsa_url,
         )
-        total = sum(
-            (source / path).stat().st_size
-            for record in imported.files
-            for document in record.documents
-            for listed in document.files
-            for path in [imported.source_files.get(listed, listed)]
-            if (source / path).is_file()
-        )
         bar: Any = None
-        if app.show_progress:
+        if app.show_progress:  # the bar's length is the payload bytes: stat only when a bar is shown
+            total = sum(
+                (source / imported.source_files.get(name, name)).stat().st_size
+                for record in imported.files
+                for document in record.documents
+                for name in document.files
+            )
             bar = click.progressbar(length=total, label="building", file=sys.stderr, show_eta=True)
             bar.__enter__()
         try:
@@ -265,17 +264,9 @@ def command(
                 clock=moment,
                 progress=None if bar is None else bar.update,
             ):
-                results.append(result)
                 if resume and result.status == "exists":
-                    result = BuildResult(
-                        file_code=result.file_code,
-                        status="exists",
-                        objid=result.objid,
-                        path=result.path,
-                        package_type=result.package_type,
-                        format=result.format,
-                    )
-                    results[-1] = result
+                    result = attrs.evolve(result, findings=())  # finished by the interrupted run: kept
+                results.append(result)
                 findings.extend(result.findings)
         finally:
             if bar is not None:
@@ -306,14 +297,10 @@ def command(
     kept = [r for r in results if r.status == "built" or (resume and r.status == "exists")]
     failed = len(results) - len(kept)
     app.log(f"{len(kept)} package(s) built, {len(skipped)} hồ sơ or row(s) skipped, {failed} failed")
-    if partial_ok and not blocked:
-        # Judge only what was built: skipped hồ sơ and their import findings are reported, not failed on.
-        built_findings = [f for r in results for f in r.findings]
-        if any(r.status == "failed" for r in results) or not kept:
-            return 1
-        return 1 if any(f.severity >= fail_on for f in built_findings) else 0
-    problems = blocked or bool(skipped) or any(r.status == "failed" for r in results)
-    problems = problems or any(r.status == "exists" and not resume for r in results)
-    if problems or any(f.severity >= fail_on for f in findings):
+    if blocked or failed:
         return 1
-    return 0
+    if partial_ok:
+        # Judge only what was built: skipped hồ sơ and their import findings are reported, not failed on.
+        judged = [f for r in results for f in r.findings]
+        return 1 if not kept or any(f.severity >= fail_on for f in judged) else 0
+    return 1 if skipped or any(f.severity >= fail_on for f in findings) else 0
