@@ -706,18 +706,20 @@ def _sign(root: Path, options: BuildOptions, moment: datetime) -> None:
     sign_package(root, signer=options.signer, tsa_url=options.tsa_url, clock=lambda: moment, check=False)
 
 
-def _bag_info(record: FileRecord, profile: ArchiveProfile, info: PackageInfo) -> list[tuple[str, str]]:
-    kind = "AIP" if info.type is PackageType.AIP else "SIP"
-    kind_vi = "Gói lưu trữ" if info.type is PackageType.AIP else "Gói nộp lưu"
+def _bag_info(
+    record: FileRecord, profile: ArchiveProfile, objid: str, package_type: PackageType, moment: datetime
+) -> list[tuple[str, str]]:
+    kind = package_type.value
+    kind_vi = "Gói lưu trữ" if package_type is PackageType.AIP else "Gói nộp lưu"
     description = f"{kind_vi} ({kind}) hồ sơ {record.file_code}: {record.title}"
     pairs = [
         ("Source-Organization", profile.archive_name),
         ("Organization-Identifier", profile.agency_code),
-        ("External-Identifier", info.objid),
+        ("External-Identifier", objid),
         ("External-Description", description),
         ("Bag-Group-Identifier", profile.fonds_code),
         ("Internal-Sender-Identifier", record.file_code),
-        ("Bagging-Date", info.created.astimezone(VN_TZ).date().isoformat()),
+        ("Bagging-Date", moment.astimezone(VN_TZ).date().isoformat()),
         ("Bag-Software-Agent", f"luutru-aip {__version__}"),
         ("Package-Type", kind),
     ]
@@ -777,20 +779,27 @@ def build_package(
     )
     if os.path.lexists(final) and not options.overwrite:
         return common.result("exists", path=final, findings=(finding("BLD008", path=os.fspath(final)),))
-    try:
-        build = _build_zip if options.format == "zip" else _build_tree
-        return build(
+
+    def write(root: Path) -> tuple[_Tree, list[Finding], bool]:
+        return _write_package(
+            root,
             record,
-            final,
-            source_root,
-            source_files or {},
-            profile,
-            options,
-            moment,
-            objid,
-            store,
-            progress,
-            common,
+            source_root=source_root,
+            source_files=source_files or {},
+            profile=profile,
+            options=options,
+            moment=moment,
+            objid=objid,
+            store=store,
+            progress=progress,
+        )
+
+    try:
+        if options.format == "zip":
+            return _build_zip(write, final, options, moment, common)
+        bag_info = _bag_info(record, profile, objid, options.package_type, moment)
+        return _build_tree(
+            write, final, options, moment, common, bag_info if options.format == "bag" else None
         )
     except OutputExistsError:
         return common.result("exists", path=final, findings=(finding("BLD008", path=os.fspath(final)),))
@@ -799,6 +808,9 @@ def build_package(
         return common.result(
             "failed", findings=(finding("BLD007", file_code=record.file_code, reason=reason),)
         )
+
+
+_Writer = Callable[[Path], tuple["_Tree", list[Finding], bool]]
 
 
 class _Abort(Exception):
@@ -814,47 +826,23 @@ def _totals(tree: _Tree) -> tuple[int, int]:
 
 
 def _build_tree(
-    record: FileRecord,
+    write: _Writer,
     final: Path,
-    source_root: Path,
-    source_files: Mapping[str, str],
-    profile: ArchiveProfile,
     options: BuildOptions,
     moment: datetime,
-    objid: str,
-    store: SchemaStore,
-    progress: Callable[[int], None] | None,
     common: _Base,
+    bag_info: list[tuple[str, str]] | None,
 ) -> BuildResult:
-    bag = options.format == "bag"
+    """Folder or bag: fill a temporary sibling, add the bag tags, sign, then rename into place."""
     try:
         with atomic_dir(final, overwrite=options.overwrite, sync=options.sync) as tmp:
-            root = tmp / "data" if bag else tmp
+            root = tmp / "data" if bag_info is not None else tmp
             root.mkdir(exist_ok=True)
-            tree, findings, ok = _write_package(
-                root,
-                record,
-                source_root=source_root,
-                source_files=source_files,
-                profile=profile,
-                options=options,
-                moment=moment,
-                objid=objid,
-                store=store,
-                progress=progress,
-            )
+            tree, findings, ok = write(root)
             if not ok:
                 raise _Abort(findings)
-            if bag:
-                info = PackageInfo(
-                    objid=objid,
-                    type=options.package_type,
-                    label=record.title,
-                    created=moment,
-                    archive=_agents(profile, None)[0],
-                    software=_agents(profile, None)[1],
-                )
-                write_bag_tags(tmp, tree.digests, _bag_info(record, profile, info))
+            if bag_info is not None:
+                write_bag_tags(tmp, tree.digests, bag_info)
             _sign(tmp, options, moment)
     except _Abort as abort:
         return common.result("failed", findings=tuple(abort.findings))
@@ -863,38 +851,17 @@ def _build_tree(
 
 
 def _build_zip(
-    record: FileRecord,
-    final: Path,
-    source_root: Path,
-    source_files: Mapping[str, str],
-    profile: ArchiveProfile,
-    options: BuildOptions,
-    moment: datetime,
-    objid: str,
-    store: SchemaStore,
-    progress: Callable[[int], None] | None,
-    common: _Base,
+    write: _Writer, final: Path, options: BuildOptions, moment: datetime, common: _Base
 ) -> BuildResult:
-    # Stage in a hidden sibling that cleanup_stale_temps recognises, then publish only the ZIP.
+    """ZIP: stage in a hidden sibling that cleanup_stale_temps recognises, then publish only the ZIP."""
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}{TEMP_MARKER}", dir=final.parent))
     try:
-        tree, findings, ok = _write_package(
-            tmp,
-            record,
-            source_root=source_root,
-            source_files=source_files,
-            profile=profile,
-            options=options,
-            moment=moment,
-            objid=objid,
-            store=store,
-            progress=progress,
-        )
+        tree, findings, ok = write(tmp)
         if not ok:
             return common.result("failed", findings=tuple(findings))
         _sign(tmp, options, moment)
         with atomic_file(final, "wb", overwrite=options.overwrite, sync=options.sync) as out:
-            write_zip(tmp, out, moment=moment, prefix=package_name(objid) + "/")
+            write_zip(tmp, out, moment=moment, prefix=package_name(common.objid) + "/")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     files, size = _totals(tree)
