@@ -362,36 +362,6 @@ class _Run:
                 plan.package.close()
 
 
-def _start(
-    path: str | os.PathLike[str],
-    profile: str,
-    spec_version: str | None,
-    fast: bool,
-    workers: int,
-    schemas: bool,
-    schema_store: SchemaStore | None,
-    format_policy: object,
-    content: bool,
-    trust: Iterable[CertificateInput] | TrustConfig | None,
-    crls: Iterable[CrlInput],
-    threshold: Severity = Severity.ERROR,
-) -> _Run:
-    return _Run(
-        path,
-        profile=profile,
-        spec_version=spec_version,
-        fast=fast,
-        workers=workers,
-        schemas=schemas,
-        schema_store=schema_store,
-        format_policy=format_policy,
-        content=content,
-        trust=trust,
-        crls=crls,
-        threshold=threshold,
-    )
-
-
 def iter_findings(
     path: str | os.PathLike[str],
     *,
@@ -411,8 +381,19 @@ def iter_findings(
     The start-up checks (the path exists, the profile is known, the trust and CRL files load)
     run at once, so a bad call raises here, not on the first ``next()``.
     """
-    run = _start(
-        path, profile, spec_version, fast, workers, schemas, schema_store, format_policy, content, trust, crls
+    run = _Run(
+        path,
+        profile=profile,
+        spec_version=spec_version,
+        fast=fast,
+        workers=workers,
+        schemas=schemas,
+        schema_store=schema_store,
+        format_policy=format_policy,
+        content=content,
+        trust=trust,
+        crls=crls,
+        threshold=Severity.ERROR,
     )
     return run.findings()
 
@@ -447,19 +428,19 @@ def validate(
     package gets an error (SIG017). The environment (``LUUTRU_AIP_TRUST``) is not read here; the
     CLI does that. Unreadable trust or CRL files raise :class:`~luutru_aip.errors.InputError`.
     """
-    run = _start(
+    run = _Run(
         path,
-        profile,
-        spec_version,
-        fast,
-        workers,
-        schemas,
-        schema_store,
-        format_policy,
-        content,
-        trust,
-        crls,
-        threshold,
+        profile=profile,
+        spec_version=spec_version,
+        fast=fast,
+        workers=workers,
+        schemas=schemas,
+        schema_store=schema_store,
+        format_policy=format_policy,
+        content=content,
+        trust=trust,
+        crls=crls,
+        threshold=threshold,
     )
     findings = tuple(run.findings())
     versions = {"luutru-aip": __version__}
