@@ -31,6 +31,7 @@ _COMMAND_MODULES: Final = (
     "luutru_aip.cli.sign",
     "luutru_aip.cli.verify",
     "luutru_aip.cli.audit",
+    "luutru_aip.cli.migrate",
 )
 
 
