@@ -172,15 +172,17 @@ def age_vendor(package: Path) -> None:
         _simpledc(doc, doc_level)
 
 
-def _reseal_mets(mets: Path, base: str, package: Path) -> None:
+def _reseal_mets(mets: Path, base: str, package: Path, declare: bool) -> None:
     tree = etree.parse(str(mets))
     root = tree.getroot()
-    if base == "":
+    if not declare:
+        pass
+    elif base == "":
         root.set(f"{{{CSIP_NS}}}OTHERCONTENTINFORMATIONTYPE", LEGACY_DECLARATION)
         for group in root.iter(f"{{{METS_NS}}}fileGrp"):
             if group.get(f"{{{CSIP_NS}}}OTHERCONTENTINFORMATIONTYPE") is not None:
                 group.set(f"{{{CSIP_NS}}}OTHERCONTENTINFORMATIONTYPE", LEGACY_DECLARATION)
-    else:
+    elif root.get(f"{{{CSIP_NS}}}OTHERCONTENTINFORMATIONTYPE") is not None:
         root.set(f"{{{CSIP_NS}}}OTHERCONTENTINFORMATIONTYPE", LEGACY_DECLARATION)
     for element in root.iter(f"{{{METS_NS}}}mdRef", f"{{{METS_NS}}}FLocat"):
         holder = element if element.tag == f"{{{METS_NS}}}mdRef" else element.getparent()
@@ -192,11 +194,15 @@ def _reseal_mets(mets: Path, base: str, package: Path) -> None:
     mets.write_bytes(etree.tostring(tree, xml_declaration=True, encoding="UTF-8") + b"\n")
 
 
-def reseal(bag: Path, backup_category: str = OLD_BACKUP) -> None:
-    """Make the aged bag consistent again: METS checksums, the old bag-info label, all manifests."""
+def reseal(bag: Path, backup_category: str = OLD_BACKUP, *, keep_declaration: bool = False) -> None:
+    """Make the aged bag consistent again: METS checksums, the old bag-info label, all manifests.
+
+    The METS declare TT 02/2019 unless ``keep_declaration`` (then they are left as they are).
+    """
     package = bag / "data"
-    _reseal_mets(package / "representations/rep1/METS.xml", "representations/rep1", package)
-    _reseal_mets(package / "METS.xml", "", package)
+    declare = not keep_declaration
+    _reseal_mets(package / "representations/rep1/METS.xml", "representations/rep1", package, declare)
+    _reseal_mets(package / "METS.xml", "", package, declare)
     info: list[tuple[str, str]] = []
     for line in (bag / "bag-info.txt").read_text(encoding="utf-8").splitlines():
         if line[:1] in (" ", "\t") and info:
