@@ -78,7 +78,7 @@ def test_nd30_package_becomes_a_valid_tt05_version(
     alts = [(a.get("TYPE"), a.text) for a in header.findall(f"{METS}altRecordID")]
     assert ("PREVIOUSVERSION", old_objid) in alts
     superseded = mets.findall(f".//{METS}digiprovMD[@STATUS='SUPERSEDED']")
-    assert len(superseded) == len(list(p for p in previous.rglob("*") if p.is_file()))
+    assert len(superseded) == len([p for p in previous.rglob("*") if p.is_file()])
 
     premis = etree.parse(str(result.path / "data/metadata/preservation/PREMIS.xml")).getroot()
     events = [
@@ -179,7 +179,7 @@ def test_damaged_predecessor_is_refused(
     result = migrate_package(bag, out, MigrateOptions(clock=CLOCK))
     assert result.status == "failed"
     assert "MIG007" in _codes(result)
-    assert [p for p in out.iterdir()] == []  # no half version, no temporary left
+    assert list(out.iterdir()) == []  # no half version, no temporary left
 
 
 def test_dry_run_plans_and_writes_nothing(holding: dict[str, Path], schema_store: SchemaStore) -> None:

@@ -248,7 +248,8 @@ def migrate_package(
         except WriteFailed as failed:
             planned.findings.extend(failed.findings)
             return _result(planned, "failed", new_objid=objid)
-        if options.signer is None and (planned.opened.root / "signatures/package.p7s").is_file():
+        holder = planned.opened.bag or planned.opened.root
+        if options.signer is None and (holder / "signatures/package.p7s").is_file():
             planned.findings.append(
                 finding(
                     "MIG011",

@@ -248,6 +248,18 @@ def _map_token(
         if redefining and codes not in ("tt05", *redefining):
             expected = ", ".join(("tt05", *redefining))
             return None, "", "", finding("MIG003", path=where, field=spec.tag, found=token, expected=expected)
+        row = step.value_row(name, "tt05", code)  # a later step may re-code the TT05 list itself
+        if row is not None:
+            if not row.new:
+                return (
+                    None,
+                    "",
+                    "",
+                    finding(
+                        "MIG005", path=where, field=spec.tag, found=token, codes="tt05", source=row.source
+                    ),
+                )
+            return row.new, f"tt05 {code} → {step.target} {row.new}", row.source, None
         if code in tt05.codes:
             return code, "TT05 code written with two digits", tt05.source, None
         return None, "", "", finding("MIG002", path=where, field=spec.tag, found=token, codes=codes or "tt05")

@@ -466,6 +466,9 @@ def _write_tree(plan: Plan, root: Path, options: WriteOptions, objid: str) -> di
 
     if plan.opened.bag is not None and (plan.opened.bag / "bag-info.txt").is_file():
         write(f"{previous_dir}/bag-info.txt", (plan.opened.bag / "bag-info.txt").read_bytes())
+    bag_signature = plan.opened.bag / SIGNATURE_PATH if plan.opened.bag is not None else None
+    if bag_signature is not None and bag_signature.is_file() and not bag_signature.is_symlink():
+        write(f"{previous_dir}/{SIGNATURE_PATH}", bag_signature.read_bytes())
     for rel in sorted(plan.changed_documents):
         write(rel, etree.tostring(plan.documents[rel], xml_declaration=True, encoding="UTF-8") + b"\n")
     signed_file = "tagmanifest-sha512.txt" if options.format == "bag" else "METS.xml"
@@ -481,8 +484,10 @@ def _write_tree(plan: Plan, root: Path, options: WriteOptions, objid: str) -> di
         if dest.startswith(previous_dir + "/"):
             created = expected.get(rel, ("", "", None))[2] or fallback
             previous.append((dest, digests[dest], created))
-    if f"{previous_dir}/bag-info.txt" in digests:
-        previous.append((f"{previous_dir}/bag-info.txt", digests[f"{previous_dir}/bag-info.txt"], fallback))
+    for extra in ("bag-info.txt", SIGNATURE_PATH):
+        rel = f"{previous_dir}/{extra}"
+        if rel in digests and all(rel != p for p, _d, _c in previous):
+            previous.append((rel, digests[rel], fallback))
     previous.sort()
     assert plan.mets is not None
     mets_tree = parse_xml(plan.opened.root / "METS.xml", name="METS.xml")
