@@ -51,7 +51,7 @@ def _run(
 @pytest.mark.parametrize("row", STEP.tags, ids=lambda r: f"{r.level}-{r.old}-{'/'.join(r.packages)}")
 def test_every_tag_row(row) -> None:  # type: ignore[no-untyped-def]
     package_type = row.packages[0]
-    _plan_, changes, fields = _run([(row.old, "Giá trị")], level=row.level, package_type=package_type)
+    _, changes, fields = _run([(row.old, "Giá trị")], level=row.level, package_type=package_type)
     if row.new:
         assert fields == {row.new: "Giá trị"}
         assert [(c.kind, c.old, c.new, c.source) for c in changes] == [("tag", row.old, row.new, row.source)]
@@ -119,7 +119,8 @@ def test_registry_chain_and_detection(tmp_path: Path) -> None:
     bad.write_text(
         'id = "x"\nfrom = "a"\nto = "b"\nversion = "1"\ntitle_vi = "x"\ntitle_en = "x"\n'
         '[declaration]\nto_content_information_type = "b"\nsource = "s"\n'
-        '[codelists.tt05]\ntitle = "t"\n[[value]]\nfield = "mode"\ncodes = "tt05"\nold = "9"\nnew = "99"\nsource = "s"\n',
+        '[codelists.tt05]\ntitle = "t"\n'
+        '[[value]]\nfield = "mode"\ncodes = "tt05"\nold = "9"\nnew = "99"\nsource = "s"\n',
         encoding="utf-8",
     )
     with pytest.raises(UsageError, match="value row 1"):
