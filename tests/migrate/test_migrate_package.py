@@ -68,6 +68,13 @@ def test_nd30_package_becomes_a_valid_tt05_version(
     for rel in ("representations/rep1/metadata/preservation/PREMIS_rep1.xml",):
         assert (result.path / "data" / rel).read_bytes() == (source / "data" / rel).read_bytes()
 
+    # unchanged files keep their METS entries, dates included; rewritten ones get the migration time
+    rep = "data/representations/rep1/METS.xml"
+    old_files = {f.get("ID"): f.get("CREATED") for f in etree.parse(str(source / rep)).iter(f"{METS}file")}
+    new_files = {
+        f.get("ID"): f.get("CREATED") for f in etree.parse(str(result.path / rep)).iter(f"{METS}file")
+    }
+    assert new_files == old_files
     mets = etree.parse(str(result.path / "data/METS.xml")).getroot()
     old_objid = etree.parse(str(source / "data/METS.xml")).getroot().get("OBJID")
     assert result.objid == old_objid

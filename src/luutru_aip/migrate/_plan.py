@@ -20,7 +20,7 @@ from typing import Final
 import attrs
 from lxml import etree
 
-from luutru_aip._fs import safe_extract
+from luutru_aip._fs import TEMP_MARKER, safe_extract
 from luutru_aip.errors import LuutruError
 from luutru_aip.findings import Finding, Severity, finding
 from luutru_aip.metadata._xml import parse_xml
@@ -122,7 +122,8 @@ def open_package(path: str | os.PathLike[str], scratch: Path | None = None) -> O
     if source.is_symlink():
         raise _fail(source, "the package is a symbolic link (refused)")
     if source.is_file():
-        temp = Path(tempfile.mkdtemp(prefix=".luutru-migrate-", dir=scratch))
+        # a name cleanup_stale_temps recognises, so a killed run leaves nothing behind for long
+        temp = Path(tempfile.mkdtemp(prefix=f".{source.name}{TEMP_MARKER}", dir=scratch))
         try:
             safe_extract(source, temp / "x")
             root = _package_root(temp / "x")

@@ -458,11 +458,13 @@ def _write_tree(plan: Plan, root: Path, options: WriteOptions, objid: str) -> di
     if findings:
         raise WriteFailed(findings)
 
+    written: dict[str, Digests] = {}  # files this version writes: only their METS entries change
+
     def write(rel: str, data: bytes) -> None:
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-        digests[rel] = _digest_bytes(data)
+        digests[rel] = written[rel] = _digest_bytes(data)
 
     if plan.opened.bag is not None and (plan.opened.bag / "bag-info.txt").is_file():
         write(f"{previous_dir}/bag-info.txt", (plan.opened.bag / "bag-info.txt").read_bytes())
@@ -474,7 +476,7 @@ def _write_tree(plan: Plan, root: Path, options: WriteOptions, objid: str) -> di
     signed_file = "tagmanifest-sha512.txt" if options.format == "bag" else "METS.xml"
     write("metadata/preservation/PREMIS.xml", _premis(plan, objid, options.moment, options, signed_file))
     for rel in rep_mets:
-        write(rel, _update_rep_mets(plan, rel, digests, moment))
+        write(rel, _update_rep_mets(plan, rel, written, moment))
     previous: list[tuple[str, Digests, str]] = []
     header = plan.mets.find(_m("metsHdr")) if plan.mets is not None else None
     fallback = moment
@@ -493,7 +495,7 @@ def _write_tree(plan: Plan, root: Path, options: WriteOptions, objid: str) -> di
     mets_tree = parse_xml(plan.opened.root / "METS.xml", name="METS.xml")
     write(
         "METS.xml",
-        _update_root_mets(plan, mets_tree, objid=objid, moment=moment, digests=digests, previous=previous),
+        _update_root_mets(plan, mets_tree, objid=objid, moment=moment, digests=written, previous=previous),
     )
     return digests
 
