@@ -5,8 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from lxml import etree
 
+from luutru_aip.errors import UsageError
 from luutru_aip.findings import Severity
 from luutru_aip.metadata.schemastore import SchemaStore
 from luutru_aip.migrate import PREVIOUS_DIR, MigrateOptions, migrate_package, plan_migration
@@ -255,3 +257,14 @@ def test_undeclared_profile_needs_from_profile(
     declared = migrate_package(bag, out, MigrateOptions(clock=CLOCK, from_profile="legacy-2011"))
     assert declared.status == "migrated", declared.findings
     shutil.rmtree(out)
+
+
+def test_output_inside_the_predecessor_is_refused(legacy: dict[str, Path], schema_store: SchemaStore) -> None:
+    bag = legacy["ho-so-nd30"]
+    before = tree_digest(bag)
+    inside = bag / "new-versions"
+    inside.mkdir()
+    with pytest.raises(UsageError, match="inside the package"):
+        migrate_package(bag, inside, MigrateOptions(clock=CLOCK))
+    inside.rmdir()
+    assert tree_digest(bag) == before

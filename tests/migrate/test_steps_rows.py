@@ -86,6 +86,7 @@ def test_every_text_row(row) -> None:  # type: ignore[no-untyped-def]
     assert row.new in new
     capital, _ = replace_terms(row.old[:1].upper() + row.old[1:], STEP.texts)
     assert capital[:1].isupper()
+    assert capital == row.new[:1].upper() + row.new[1:]  # replaced, and the capital carried over
 
 
 def test_numeric_code_in_a_redefined_field_needs_the_code_list() -> None:

@@ -36,7 +36,7 @@ from luutru_aip.cli._common import (
     pass_ctx,
     workers_option,
 )
-from luutru_aip.cli.sign import _load as load_signer_interactively
+from luutru_aip.cli.sign import signer_from_options, signing_options
 from luutru_aip.errors import InputError, UsageError
 from luutru_aip.findings import Finding, Report, Severity
 from luutru_aip.fixity import hash_file
@@ -143,16 +143,7 @@ def _summary_line(result: BuildResult) -> str:
     is_flag=True,
     help="Exit 0 when every hồ sơ that could be packaged was built; skipped ones are still reported.",
 )
-@click.option(
-    "--sign-key", type=click.Path(dir_okay=False, path_type=str), help="Sign with this private key."
-)
-@click.option("--sign-cert", type=click.Path(dir_okay=False, path_type=str), help="Signer certificate.")
-@click.option(
-    "--sign-chain", multiple=True, type=click.Path(dir_okay=False, path_type=str), help="Intermediate CA."
-)
-@click.option("--sign-p12", type=click.Path(dir_okay=False, path_type=str), help="Sign with a PKCS #12 file.")
-@click.option("--pass-env", metavar="VAR", help="Read the key passphrase from environment variable VAR.")
-@click.option("--tsa", "tsa_url", metavar="URL", help="Timestamp the signature at this RFC 3161 TSA.")
+@signing_options
 @json_option
 @fail_on_option
 @workers_option
@@ -198,13 +189,14 @@ def command(
     if not metadata.is_file():
         raise InputError(f"the metadata file {metadata} does not exist")
     kind = PackageType.SIP if package_type == "sip" else PackageType.AIP
-    signer = None
-    if sign_key is not None or sign_p12 is not None:
-        signer = load_signer_interactively(
-            key=sign_key, cert=sign_cert, chain=sign_chain, p12=sign_p12, pass_env=pass_env
-        )
-    elif sign_cert or sign_chain or tsa_url:
-        raise UsageError("--sign-cert, --sign-chain and --tsa need --sign-key or --sign-p12")
+    signer = signer_from_options(
+        sign_key=sign_key,
+        sign_cert=sign_cert,
+        sign_chain=sign_chain,
+        sign_p12=sign_p12,
+        pass_env=pass_env,
+        tsa_url=tsa_url,
+    )
     profile = load_profile(
         profile_file,
         overrides={

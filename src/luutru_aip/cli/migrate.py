@@ -26,7 +26,7 @@ from luutru_aip.cli._common import (
     pass_ctx,
     workers_option,
 )
-from luutru_aip.cli.sign import _load as load_signer_interactively
+from luutru_aip.cli.sign import signer_from_options, signing_options
 from luutru_aip.errors import UsageError
 from luutru_aip.findings import Report, Severity
 from luutru_aip.migrate import (
@@ -102,16 +102,7 @@ def _line(result: MigrationResult, lang: str) -> str:
 @click.option(
     "--no-validate", is_flag=True, help="Do not check the new version with validate --profile tt05."
 )
-@click.option(
-    "--sign-key", type=click.Path(dir_okay=False, path_type=str), help="Sign with this private key."
-)
-@click.option("--sign-cert", type=click.Path(dir_okay=False, path_type=str), help="Signer certificate.")
-@click.option(
-    "--sign-chain", multiple=True, type=click.Path(dir_okay=False, path_type=str), help="Intermediate CA."
-)
-@click.option("--sign-p12", type=click.Path(dir_okay=False, path_type=str), help="Sign with a PKCS #12 file.")
-@click.option("--pass-env", metavar="VAR", help="Read the key passphrase from environment variable VAR.")
-@click.option("--tsa", "tsa_url", metavar="URL", help="Timestamp the signature at this RFC 3161 TSA.")
+@signing_options
 @json_option
 @fail_on_option
 @workers_option
@@ -147,15 +138,16 @@ def command(
     """
     if out is None and not dry_run:
         raise UsageError("--out is required (or use --dry-run)")
-    signer = None
-    if sign_key is not None or sign_p12 is not None:
-        if dry_run:
-            raise UsageError("--dry-run writes nothing, so it signs nothing: drop --sign-key / --sign-p12")
-        signer = load_signer_interactively(
-            key=sign_key, cert=sign_cert, chain=sign_chain, p12=sign_p12, pass_env=pass_env
-        )
-    elif sign_cert or sign_chain or tsa_url:
-        raise UsageError("--sign-cert, --sign-chain and --tsa need --sign-key or --sign-p12")
+    if dry_run and (sign_key is not None or sign_p12 is not None):
+        raise UsageError("--dry-run writes nothing, so it signs nothing: drop --sign-key / --sign-p12")
+    signer = signer_from_options(
+        sign_key=sign_key,
+        sign_cert=sign_cert,
+        sign_chain=sign_chain,
+        sign_p12=sign_p12,
+        pass_env=pass_env,
+        tsa_url=tsa_url,
+    )
     registry = default_registry()
     if steps_dir is not None:
         registry = registry.load(steps_dir)

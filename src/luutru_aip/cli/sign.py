@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
@@ -58,7 +60,10 @@ def _stdin_is_tty() -> bool:
         return False
 
 
-def _load(
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def load_signer_interactively(
     *,
     key: str | None,
     cert: str | None,
@@ -79,6 +84,64 @@ def _load(
             raise InputError(f"{exc}; use --pass-env VAR, or run on a terminal to be asked") from None
     asked = click.prompt("Passphrase / Mật khẩu", hide_input=True, err=True, show_default=False)
     return load_signer(key=key, cert=cert, chain=chain, p12=p12, passphrase=asked)
+
+
+def signing_options(func: F) -> F:
+    """``--sign-key``, ``--sign-cert``, ``--sign-chain``, ``--sign-p12``, ``--pass-env`` and ``--tsa``.
+
+    For commands that sign what they write (``build``, ``migrate``); read them with
+    :func:`signer_from_options`.
+    """
+    for decorator in reversed(
+        (
+            click.option(
+                "--sign-key",
+                type=click.Path(dir_okay=False, path_type=str),
+                help="Sign with this private key.",
+            ),
+            click.option(
+                "--sign-cert", type=click.Path(dir_okay=False, path_type=str), help="Signer certificate."
+            ),
+            click.option(
+                "--sign-chain",
+                multiple=True,
+                type=click.Path(dir_okay=False, path_type=str),
+                help="Intermediate CA.",
+            ),
+            click.option(
+                "--sign-p12",
+                type=click.Path(dir_okay=False, path_type=str),
+                help="Sign with a PKCS #12 file.",
+            ),
+            click.option(
+                "--pass-env", metavar="VAR", help="Read the key passphrase from environment variable VAR."
+            ),
+            click.option(
+                "--tsa", "tsa_url", metavar="URL", help="Timestamp the signature at this RFC 3161 TSA."
+            ),
+        )
+    ):
+        func = decorator(func)
+    return func
+
+
+def signer_from_options(
+    *,
+    sign_key: str | None,
+    sign_cert: str | None,
+    sign_chain: tuple[str, ...],
+    sign_p12: str | None,
+    pass_env: str | None,
+    tsa_url: str | None,
+) -> Signer | None:
+    """The signer :func:`signing_options` asked for, or ``None`` when no key was given."""
+    if sign_key is not None or sign_p12 is not None:
+        return load_signer_interactively(
+            key=sign_key, cert=sign_cert, chain=sign_chain, p12=sign_p12, pass_env=pass_env
+        )
+    if sign_cert or sign_chain or tsa_url:
+        raise UsageError("--sign-cert, --sign-chain and --tsa need --sign-key or --sign-p12")
+    return None
 
 
 @click.command(name="sign")
@@ -137,7 +200,7 @@ def command(
         raise click.UsageError("a signing key is needed: --key KEY [--cert CERT] or --p12 FILE")
     if not os.path.lexists(package):
         raise InputError(f"{package} does not exist")
-    signer = _load(key=key, cert=cert, chain=chain, p12=p12, pass_env=pass_env)
+    signer = load_signer_interactively(key=key, cert=cert, chain=chain, p12=p12, pass_env=pass_env)
     app.debug(f"signing {package} as {signer.subject}")
     result = sign_package(
         package,

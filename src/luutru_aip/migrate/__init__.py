@@ -26,7 +26,7 @@ import attrs
 from luutru_aip._fs import cleanup_stale_temps
 from luutru_aip.build import package_name
 from luutru_aip.errors import UsageError
-from luutru_aip.findings import Finding, Severity, finding
+from luutru_aip.findings import Finding, finding
 from luutru_aip.migrate._plan import PREVIOUS_DIR, Change, PackageError, Plan, open_package, plan
 from luutru_aip.migrate._steps import (
     CodeListInfo,
@@ -102,7 +102,7 @@ class MigrateOptions:
             raise UsageError(f"format must be one of {', '.join(FORMATS)}, not {self.format!r}")
         if self.clock is not None and self.clock.tzinfo is None:
             raise UsageError("the migration clock must be timezone-aware")
-        registry = self.steps
+        registry = self.resolved_registry
         check_codes(registry, self.from_codes)
         if self.target is not None and self.target not in registry.versions:
             raise UsageError(
@@ -113,7 +113,8 @@ class MigrateOptions:
             raise UsageError(f"--from-profile {self.from_profile!r} is not a known profile version: {known}")
 
     @property
-    def steps(self) -> Registry:
+    def resolved_registry(self) -> Registry:
+        """``registry``, or the steps shipped with the library."""
         return self.registry or default_registry()
 
 
@@ -176,7 +177,7 @@ def _plan(path: Path, options: MigrateOptions, scratch: Path | None) -> Plan:
     try:
         return plan(
             opened,
-            options.steps,
+            options.resolved_registry,
             target=options.target,
             codes=options.from_codes,
             source_version=options.from_profile,
@@ -218,10 +219,14 @@ def migrate_package(
     destination = Path(out)
     if not destination.is_dir():
         raise UsageError(f"{destination}: the output folder does not exist")
+    source = Path(path)
+    if destination.resolve().is_relative_to(source.resolve()):
+        # writing into the predecessor would modify it: the one thing migration must never do
+        raise UsageError(f"{destination}: the output folder is inside the package {source}")
     try:
-        planned = _plan(Path(path), options, destination)
+        planned = _plan(source, options, destination)
     except PackageError as exc:
-        return MigrationResult(source=Path(path), status="failed", findings=(exc.finding,))
+        return MigrationResult(source=source, status="failed", findings=(exc.finding,))
     try:
         if planned.blocked:
             return _result(planned, "failed")
@@ -254,16 +259,12 @@ def migrate_package(
                 finding(
                     "MIG011",
                     path=os.fspath(written),
-                    found=f"{PREVIOUS_DIR}/{_name(planned.objid)}/signatures/package.p7s",
+                    found=f"{PREVIOUS_DIR}/{package_name(planned.objid)}/signatures/package.p7s",
                 )
             )
         return _result(planned, "migrated", new_objid=objid, path=written, files=files)
     finally:
         planned.opened.close()
-
-
-def _name(objid: str) -> str:
-    return package_name(objid)
 
 
 def _validator() -> Any:
@@ -328,9 +329,3 @@ def migrate_many(
         else:
             assert out is not None
             yield migrate_package(path, out, options)
-
-
-def worst(results: Iterable[MigrationResult]) -> Severity | None:
-    """The worst severity among the findings of ``results``."""
-    levels = [f.severity for r in results for f in r.findings]
-    return max(levels) if levels else None

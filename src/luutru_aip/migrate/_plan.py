@@ -28,7 +28,7 @@ from luutru_aip.metadata.mets import CSIP_NS, METS_NS
 from luutru_aip.migrate._steps import Registry, Step, TextRow
 from luutru_aip.vocab import FieldSpec, Status, code_list, field_table, normalise_boolean, old_terms_in
 
-__all__ = ["Change", "Opened", "Plan", "open_package", "plan"]
+__all__ = ["Change", "Opened", "Plan", "open_package", "plan", "representation_mets"]
 
 PREVIOUS_DIR: Final = "metadata/preservation/previous"
 _DOC_FOLDER: Final = re.compile(r"representations/([^/]+)/metadata/descriptive/(EAD_doc_[^/]+\.xml)")
@@ -414,6 +414,11 @@ def _migrate_simpledc(
     return changed
 
 
+def representation_mets(files: Sequence[str]) -> list[str]:
+    """The representation METS files (``representations/<name>/METS.xml``) among package paths."""
+    return [rel for rel in files if _REP_METS.fullmatch(rel)]
+
+
 def _simpledc_files(files: Sequence[str]) -> Iterator[tuple[str, str]]:
     for rel in files:
         if rel == "metadata/descriptive/EAD.xml":
@@ -506,7 +511,7 @@ def plan(
             raise _fail(_shown(result, rel), str(exc)) from None
     if opened.bag is not None:
         result.bag_info = read_bag_info(opened.bag)
-    rep_mets = [rel for rel in opened.files if _REP_METS.fullmatch(rel)]
+    rep_mets = representation_mets(opened.files)
     current_declaration = declared
     for step in result.steps:
         changes: list[Change] = []
@@ -531,15 +536,3 @@ def plan(
         result.by_step.append((step, changes))
         result.changes.extend(changes)
     return result
-
-
-def free_text_elements(tree: etree._ElementTree, level: str, package_type: str) -> dict[str, str]:
-    """Field → text of the free-text (string) fields of a <simpledc> tree (for tests and reports)."""
-    specs = {s.tag_for(package_type): s for s in field_table(level, package_type)}
-    out: dict[str, str] = {}
-    for child in tree.getroot():
-        name = _local(child.tag)
-        spec = specs.get(name)
-        if spec is not None and spec.type in _FREE_TYPES:
-            out[name] = child.text or ""
-    return out

@@ -264,16 +264,11 @@ class Registry:
         if not declared:
             return None
         text = declared.strip()
+        # A step's target declaration names its target; when a later step lists the same declaration as
+        # its source, that source is the same version, so looking at targets first is enough.
         targets = {s.to_declaration: s.target for s in self.steps}
         sources = {d: s.source for s in self.steps for d in s.from_declarations}
-        # A newer step may reuse a declaration: the *latest* version that claims it wins only when unique.
-        found = {v for v in (targets.get(text), sources.get(text)) if v is not None}
-        if len(found) == 1:
-            return found.pop()
-        if len(found) > 1:
-            # the declaration is both a step's target and a later step's source: it names that version
-            return targets[text]
-        return None
+        return targets.get(text) or sources.get(text)
 
     def chain(self, source: str, target: str) -> tuple[Step, ...]:
         """The steps from ``source`` to ``target`` in order (empty when equal)."""

@@ -46,7 +46,7 @@ from luutru_aip.fixity import hash_file
 from luutru_aip.metadata import premis as premis_writer
 from luutru_aip.metadata._xml import parse_xml
 from luutru_aip.metadata.mets import CSIP_NS, METS_NS, XLINK_NS, href_for, path_from_href
-from luutru_aip.migrate._plan import PREVIOUS_DIR, Plan
+from luutru_aip.migrate._plan import PREVIOUS_DIR, Plan, representation_mets
 from luutru_aip.model import VN_TZ, Agent, format_vn_time, stable_uuid
 from luutru_aip.signing import SIGNATURE_PATH, Signer, sign_package, signature_generation_event
 
@@ -99,15 +99,14 @@ def final_path(plan: Plan, out: Path, fmt: str) -> Path:
 # --------------------------------------------------------------------------- METS
 
 
-def _expected(plan: Plan) -> dict[str, tuple[str, str, str | None]]:
+def _expected(
+    plan: Plan, rep_trees: Mapping[str, etree._ElementTree]
+) -> dict[str, tuple[str, str, str | None]]:
     """Package path → (algorithm, digest, CREATED) from the predecessor's root and representation METS."""
     out: dict[str, tuple[str, str, str | None]] = {}
-    trees = [("", plan.mets)]
-    for rel in plan.opened.files:
-        if rel.startswith("representations/") and rel.endswith("/METS.xml") and rel.count("/") == 2:
-            trees.append((rel.rsplit("/", 1)[0], parse_xml(plan.opened.root / rel, name=rel)))
+    assert plan.mets is not None
+    trees = [("", plan.mets), *((rel.rsplit("/", 1)[0], tree) for rel, tree in rep_trees.items())]
     for base, tree in trees:
-        assert tree is not None
         for element in tree.getroot().iter(f"{{{METS_NS}}}mdRef", f"{{{METS_NS}}}FLocat"):
             holder = element if element.tag == f"{{{METS_NS}}}mdRef" else element.getparent()
             assert holder is not None
@@ -235,8 +234,9 @@ def _update_root_mets(
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8") + b"\n"
 
 
-def _update_rep_mets(plan: Plan, rel: str, digests: Mapping[str, Digests], moment: str) -> bytes:
-    tree = parse_xml(plan.opened.root / rel, name=rel)
+def _update_rep_mets(
+    plan: Plan, rel: str, tree: etree._ElementTree, digests: Mapping[str, Digests], moment: str
+) -> bytes:
     root = tree.getroot()
     _set_declaration(root, plan.steps[-1].to_declaration)
     header = root.find(_m("metsHdr"))
@@ -315,7 +315,7 @@ def _premis(plan: Plan, objid: str, moment: datetime, options: WriteOptions, sig
                 objects=((plan.objid, "source"), (objid, "outcome")),
             )
         )
-    new_agents = [software] if software_id not in agents_by_id else []
+    described = {software_id: software}  # every agent the new events name; grafted only when new
     if options.signer is not None:
         event = signature_generation_event(
             options.signer,
@@ -326,13 +326,11 @@ def _premis(plan: Plan, objid: str, moment: datetime, options: WriteOptions, sig
         )
         events.append(event.to_model(scope=objid, key="migrate"))
         for signer_agent in event.model_agents():
-            if signer_agent.identifier not in agents_by_id and signer_agent.identifier not in {
-                a.identifier for a in new_agents
-            }:
-                new_agents.append(signer_agent)
-    described = [software, *new_agents] if software_id in agents_by_id else new_agents
+            described.setdefault(signer_agent.identifier, signer_agent)
     snippet = parse_xml(
-        premis_writer.premis_document(objects=entities, events=events, agents=described, allow_old_terms=True)
+        premis_writer.premis_document(
+            objects=entities, events=events, agents=list(described.values()), allow_old_terms=True
+        )
     ).getroot()
     last_object = root.findall(f"{{{ns}}}object")
     last_event = root.findall(f"{{{ns}}}event")
@@ -363,10 +361,6 @@ def _premis(plan: Plan, objid: str, moment: datetime, options: WriteOptions, sig
 # --------------------------------------------------------------------------- the whole version
 
 
-def _digest_bytes(data: bytes) -> Digests:
-    return digests_of(data)
-
-
 def _bag_info(plan: Plan, objid: str, moment: datetime) -> list[tuple[str, str]]:
     replaced = {"external-identifier", "bagging-date", "bag-software-agent", "payload-oxum"}
     pairs = [(k, v) for k, v in plan.bag_info if k.casefold() not in replaced]
@@ -385,14 +379,14 @@ def _write_tree(plan: Plan, root: Path, options: WriteOptions, objid: str) -> di
     moment = format_vn_time(options.moment)
     old_name = package_name(plan.objid)
     previous_dir = f"{PREVIOUS_DIR}/{old_name}"
-    rep_mets = [
-        r
-        for r in plan.opened.files
-        if r.startswith("representations/") and r.endswith("/METS.xml") and r.count("/") == 2
-    ]
-    rewritten = {"METS.xml", "metadata/preservation/PREMIS.xml", *rep_mets, *plan.changed_documents}
+    shown = plan.opened.input.name
+    rep_trees = {
+        rel: parse_xml(plan.opened.root / rel, name=f"{shown}:{rel}")
+        for rel in representation_mets(plan.opened.files)
+    }
+    rewritten = {"METS.xml", "metadata/preservation/PREMIS.xml", *rep_trees, *plan.changed_documents}
     signed = plan.opened.root / SIGNATURE_PATH
-    expected = _expected(plan)
+    expected = _expected(plan, rep_trees)
     findings: list[Finding] = []
 
     for rel in expected:
@@ -405,12 +399,13 @@ def _write_tree(plan: Plan, root: Path, options: WriteOptions, objid: str) -> di
 
     items: list[StageItem] = []
     destinations: dict[str, str] = {}
+    taken: set[str] = set()
     for rel in plan.opened.files:
         if (rel == SIGNATURE_PATH and signed.is_file()) or rel in rewritten:
             dest = f"{previous_dir}/{rel}"
         else:
             dest = rel
-        if dest in destinations.values():
+        if dest in taken:
             raise WriteFailed(
                 [
                     finding(
@@ -421,6 +416,7 @@ def _write_tree(plan: Plan, root: Path, options: WriteOptions, objid: str) -> di
                 ]
             )
         destinations[rel] = dest
+        taken.add(dest)
         target = root / dest
         target.parent.mkdir(parents=True, exist_ok=True)
         items.append(StageItem(source=str(plan.opened.root / rel), dest=str(target), original_name=rel))
@@ -464,7 +460,7 @@ def _write_tree(plan: Plan, root: Path, options: WriteOptions, objid: str) -> di
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-        digests[rel] = written[rel] = _digest_bytes(data)
+        digests[rel] = written[rel] = digests_of(data)
 
     if plan.opened.bag is not None and (plan.opened.bag / "bag-info.txt").is_file():
         write(f"{previous_dir}/bag-info.txt", (plan.opened.bag / "bag-info.txt").read_bytes())
@@ -475,8 +471,8 @@ def _write_tree(plan: Plan, root: Path, options: WriteOptions, objid: str) -> di
         write(rel, etree.tostring(plan.documents[rel], xml_declaration=True, encoding="UTF-8") + b"\n")
     signed_file = "tagmanifest-sha512.txt" if options.format == "bag" else "METS.xml"
     write("metadata/preservation/PREMIS.xml", _premis(plan, objid, options.moment, options, signed_file))
-    for rel in rep_mets:
-        write(rel, _update_rep_mets(plan, rel, written, moment))
+    for rel, tree in rep_trees.items():
+        write(rel, _update_rep_mets(plan, rel, tree, written, moment))
     previous: list[tuple[str, Digests, str]] = []
     header = plan.mets.find(_m("metsHdr")) if plan.mets is not None else None
     fallback = moment
@@ -491,11 +487,10 @@ def _write_tree(plan: Plan, root: Path, options: WriteOptions, objid: str) -> di
         if rel in digests and all(rel != p for p, _d, _c in previous):
             previous.append((rel, digests[rel], fallback))
     previous.sort()
-    assert plan.mets is not None
-    mets_tree = parse_xml(plan.opened.root / "METS.xml", name="METS.xml")
+    assert plan.mets is not None  # read once by plan(); nothing needs the predecessor's tree after this
     write(
         "METS.xml",
-        _update_root_mets(plan, mets_tree, objid=objid, moment=moment, digests=written, previous=previous),
+        _update_root_mets(plan, plan.mets, objid=objid, moment=moment, digests=written, previous=previous),
     )
     return digests
 
